@@ -1,0 +1,14 @@
+export * from './ids.js';
+export * from './errors.js';
+export * from './events/common.js';
+export * from './events/session-events.js';
+export * from './events/message-events.js';
+export * from './events/catalogue.js';
+export * from './event-store.js';
+export * from './blob-store.js';
+export * from './decider.js';
+export * from './handle-command.js';
+export * from './message/index.js';
+export * from './policies/routing.js';
+export * from './policies/addresses.js';
+export { deciderSpec } from './testing/decider-spec.js';

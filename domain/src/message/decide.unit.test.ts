@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { DomainError } from '../errors.js';
+import { messageAccepted, messageCancelled, messageQueued, recipientDelivered, recipientBounced } from '../events/message-events.js';
+import { planRecipients } from '../policies/routing.js';
+import { deciderSpec } from '../testing/decider-spec.js';
+import type { AcceptMessage } from './commands.js';
+import { messageDecider } from './index.js';
+
+const given = deciderSpec(messageDecider, {
+  equal: (a, e) => expect(a).toEqual(e),
+  throws: (fn, e) => expect(fn).toThrow(e as never),
+});
+
+const now = '2026-11-20T10:00:00.000Z';
+const policy = { defaultRoute: 'capture', domains: { 'local.test': 'maildir' }, defaultZone: 'default', defaultPriority: 'normal' as const };
+
+const acceptCommand = (rcptTo: string[], overrides: Partial<AcceptMessage['data']> = {}): AcceptMessage => ({
+  type: 'AcceptMessage',
+  data: {
+    messageId: '0190f3c2-0000-7000-8000-000000000001',
+    sessionId: '0190f3c2-0000-7000-8000-0000000000aa',
+    envelope: { mailFrom: 'alice@example.org', rcptTo, params: {} },
+    sizeBytes: 1176,
+    bodySha256: 'a'.repeat(64),
+    bodyRef: 'a'.repeat(64),
+    headers: { from: 'Alice <alice@example.org>', to: null, subject: 'Hi', messageId: '<1@example.org>', date: null },
+    authentication: null,
+    client: { address: '127.0.0.1', port: 40000, reverseDns: null, helo: 'client.test' },
+    listener: 'mx',
+    authUser: null,
+    tls: null,
+    annotations: {},
+    recipients: planRecipients(rcptTo, policy, now),
+    ...overrides,
+  },
+  metadata: { now },
+});
+
+const acceptedEvents = (rcptTo: string[]) => {
+  const { recipients, ...data } = acceptCommand(rcptTo).data;
+  return [
+    messageAccepted({ ...data, annotations: {}, acceptedAt: now }),
+    messageQueued({ messageId: data.messageId, recipients: [...recipients], queuedAt: now }),
+  ];
+};
+
+describe('message decider: acceptance', () => {
+  it('accepts a new message and queues each recipient with its route', () =>
+    given([]).when(acceptCommand(['bob@example.net', 'carol@local.test'])).then(acceptedEvents(['bob@example.net', 'carol@local.test'])));
+
+  it('routes recipients by domain, falling back to the default route', () => {
+    const [, queued] = messageDecider.decide(acceptCommand(['bob@example.net', 'carol@LOCAL.test']), messageDecider.initialState);
+    expect(queued?.type === 'MessageQueued' && queued.data.recipients.map((r) => [r.domain, r.route])).toEqual([
+      ['example.net', 'capture'],
+      ['local.test', 'maildir'],
+    ]);
+  });
+
+  it('does nothing when the message was already accepted (a client retry after a lost 250)', () =>
+    given(acceptedEvents(['bob@example.net'])).when(acceptCommand(['bob@example.net'])).thenNothingHappened());
+
+  it('refuses a message without recipients', () =>
+    given([]).when(acceptCommand([], { recipients: [] })).thenThrows(DomainError));
+
+  it('refuses a recipient listed twice', () =>
+    given([]).when(acceptCommand(['bob@example.net', 'BOB@example.net'])).thenThrows(/twice/));
+
+  it('refuses recipients that were not routed', () =>
+    given([]).when(acceptCommand(['bob@example.net'], { recipients: [] })).thenThrows(/without a route/));
+
+  it('refuses a negative size', () =>
+    given([]).when(acceptCommand(['bob@example.net'], { sizeBytes: -1 })).thenThrows(/size/));
+});
+
+describe('message state', () => {
+  const id = '0190f3c2-0000-7000-8000-000000000001';
+  const reply = { code: 250, enhancedCode: '2.0.0', text: 'ok', command: 'DATA' };
+
+  it('is queued with every recipient pending after acceptance', () =>
+    given(acceptedEvents(['a@x.test', 'b@y.test'])).thenState({
+      status: 'Queued', messageId: id, held: false, recipients: { 'a@x.test': 'pending', 'b@y.test': 'pending' },
+    }));
+
+  it('finishes when the last recipient is settled', () =>
+    given([
+      ...acceptedEvents(['a@x.test', 'b@y.test']),
+      recipientDelivered({ messageId: id, recipient: 'a@x.test', attemptId: 't1', reply, at: now }),
+      recipientBounced({ messageId: id, recipient: 'b@y.test', attemptId: 't1', reply: { ...reply, code: 550, enhancedCode: '5.1.1' }, reason: 'no such user', at: now }),
+    ]).thenState({ status: 'Finished', messageId: id }));
+
+  it('finishes when cancelled', () =>
+    given([...acceptedEvents(['a@x.test']), messageCancelled({ messageId: id, actor: 'api-key:k1', reason: 'spam', at: now })])
+      .thenState({ status: 'Finished', messageId: id }));
+
+  it('ignores events that do not apply', () =>
+    given([recipientDelivered({ messageId: id, recipient: 'a@x.test', attemptId: 't1', reply, at: now })])
+      .thenState({ status: 'New' }));
+});

@@ -1,0 +1,3 @@
+export * from './embedded-postgres.js';
+export * from './pool.js';
+export * from './migrations.js';
