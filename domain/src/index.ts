@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './events/common.js';
 export * from './events/session-events.js';
 export * from './events/message-events.js';
+export * from './events/admin-events.js';
 export * from './events/catalogue.js';
 export * from './event-store.js';
 export * from './blob-store.js';

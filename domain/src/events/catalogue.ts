@@ -1,15 +1,16 @@
 import type { z } from 'zod';
 import { DomainError } from '../errors.js';
 import type { AnyDomainEvent } from './common.js';
+import { adminEventDefinitions, type AdminEvent } from './admin-events.js';
 import { messageEventDefinitions, type MessageEvent } from './message-events.js';
 import { sessionEventDefinitions, type SessionEvent } from './session-events.js';
 import { upcasters } from './upcasters.js';
 
-export type ElemtaEvent = MessageEvent | SessionEvent;
+export type ElemtaEvent = MessageEvent | SessionEvent | AdminEvent;
 export type ElemtaEventType = ElemtaEvent['type'];
 
 type Definition = { type: string; schemaVersion: number; schema: z.ZodType };
-const definitions: readonly Definition[] = [...messageEventDefinitions, ...sessionEventDefinitions];
+const definitions: readonly Definition[] = [...messageEventDefinitions, ...sessionEventDefinitions, ...adminEventDefinitions];
 const current = new Map<string, Definition>(definitions.map((d) => [d.type, d]));
 
 export const eventTypes: readonly string[] = [...current.keys()];

@@ -77,6 +77,15 @@ export const messageRejected = defineEvent('MessageRejected', 1, z.object({
   at: isoTimestamp,
 }));
 
+/** Any other command answered with 4xx/5xx: syntax errors, bad sequence, unknown commands, limits. */
+export const commandRejected = defineEvent('CommandRejected', 1, z.object({
+  sessionId: z.string(),
+  /** The command verb and, except for AUTH, its argument (at most 512 characters). */
+  command: z.string(),
+  reply: smtpReplySchema,
+  at: isoTimestamp,
+}));
+
 export type SessionStarted = EventOf<typeof sessionStarted>;
 export type SessionEnded = EventOf<typeof sessionEnded>;
 export type AuthAttempted = EventOf<typeof authAttempted>;
@@ -84,11 +93,12 @@ export type PolicyEvaluated = EventOf<typeof policyEvaluated>;
 export type RecipientRejected = EventOf<typeof recipientRejected>;
 export type SenderRejected = EventOf<typeof senderRejected>;
 export type MessageRejected = EventOf<typeof messageRejected>;
+export type CommandRejected = EventOf<typeof commandRejected>;
 
 export type SessionEvent =
   | SessionStarted | SessionEnded | AuthAttempted | PolicyEvaluated
-  | RecipientRejected | SenderRejected | MessageRejected;
+  | RecipientRejected | SenderRejected | MessageRejected | CommandRejected;
 
 export const sessionEventDefinitions = [
-  sessionStarted, sessionEnded, authAttempted, policyEvaluated, recipientRejected, senderRejected, messageRejected,
+  sessionStarted, sessionEnded, authAttempted, policyEvaluated, recipientRejected, senderRejected, messageRejected, commandRejected,
 ] as const;

@@ -1,2 +1,5 @@
 export * from './free-port.js';
 export * from './test-postgres.js';
+export * from './raw-smtp-client.js';
+export * from './graphql-client.js';
+export { default as postgresGlobalSetup } from './postgres.global-setup.js';

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+import { ConfigError, loadConfig } from '@elemta/infra/config';
+import { createLogger } from '@elemta/infra/logger';
+import { replayCommand } from './replay.js';
+import { serveCommand } from './serve.js';
+
+const EX_USAGE = 64;
+const EX_CONFIG = 78; // sysexits.h EX_CONFIG: bad configuration
+
+const usage = `Usage: elemta <command>
+
+Commands:
+  serve           run SMTP, delivery, projections, GraphQL, metrics and the dashboard
+  config check    validate the configuration (environment and ELEMTA_CONFIG file) and print it
+  replay          drop the tracking views and rebuild them from event zero
+  help            show this text
+
+Settings come from the environment (ELEMTA_*, DATABASE_URL, EVENTSTORE_URL) and the YAML file in ELEMTA_CONFIG.`;
+
+const main = async (argv: readonly string[]): Promise<number> => {
+  const [command, sub] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    console.log(usage);
+    return command ? 0 : EX_USAGE;
+  }
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return EX_CONFIG;
+    }
+    throw err;
+  }
+  const log = createLogger({ level: config.log.level, node: config.node });
+  switch (command) {
+    case 'serve':
+      return serveCommand(config, log);
+    case 'config':
+      if (sub !== 'check') break;
+      console.log(JSON.stringify(config, (k, v: unknown) => (k === 'url' && typeof v === 'string' ? v.replace(/:[^:@/]+@/, ':***@') : v), 2));
+      console.log('configuration is valid');
+      return 0;
+    case 'replay':
+      return replayCommand(config, log);
+  }
+  console.error(`unknown command: ${argv.join(' ')}\n\n${usage}`);
+  return EX_USAGE;
+};
+
+main(process.argv.slice(2)).then(
+  (code) => { if (code !== -1) process.exitCode = code; },
+  (err: unknown) => {
+    console.error(`elemta: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, graphqlRequest, RawSmtpClient } from '@elemta/infra/testing';
+import { adminKey, freePorts, isAlive, postmasterPid, startDaemon, waitHealthy, type Daemon } from './support/daemon.js';
+
+const dirs: string[] = [];
+const daemons: Daemon[] = [];
+afterEach(async () => {
+  for (const d of daemons.splice(0)) {
+    if (d.child.exitCode === null && d.child.pid) { try { process.kill(-d.child.pid, 'SIGKILL'); } catch { /* gone */ } }
+  }
+  for (const dir of dirs.splice(0)) {
+    const pid = postmasterPid(dir);
+    if (pid && isAlive(pid)) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const QUERY = `query ($id: ID!) { message(id: $id) { id status subject events { type version data } } }`;
+
+/** Sends messages on one connection until stopped; returns the ids whose 250 arrived. */
+const sendUntilStopped = async (port: number, tag: string, stop: { now: boolean }, acknowledged: string[]) => {
+  const { client } = await RawSmtpClient.open(port);
+  await client.command('EHLO load.test');
+  try {
+    for (let i = 0; !stop.now; i++) {
+      await client.command('MAIL FROM:<load@example.org>');
+      await client.command('RCPT TO:<sink@example.net>');
+      await client.command('DATA');
+      client.write(`Subject: ${tag}-${i}\r\n\r\nbody ${tag} ${i}\r\n.\r\n`);
+      const reply = await client.next();
+      const id = /queued as (\S+)/.exec(reply.text)?.[1];
+      if (reply.code === 250 && id) acknowledged.push(id);
+    }
+  } catch { /* the server died under us: expected */ }
+  client.close();
+};
+
+const verifyDurable = async (dataDir: string, httpPort: number, ids: string[]) => {
+  const key = adminKey(dataDir);
+  for (const id of ids) {
+    const message = await eventually(async () => {
+      const { body } = await graphqlRequest<{ message: any }>(httpPort, key, QUERY, { id });
+      return body.data?.message ?? undefined;
+    }, 30_000);
+    expect(message.events.map((e: { type: string }) => e.type)).toEqual(['MessageAccepted', 'MessageQueued']);
+    const { bodySha256 } = message.events[0].data;
+    const body = readFileSync(join(dataDir, 'blobs', bodySha256.slice(0, 2), bodySha256.slice(2, 4), bodySha256));
+    expect(createHash('sha256').update(body).digest('hex')).toBe(bodySha256);
+  }
+};
+
+const start = async (dataDir: string, ports: Awaited<ReturnType<typeof freePorts>>) => {
+  const daemon = startDaemon(dataDir, ports);
+  daemons.push(daemon);
+  await waitHealthy(daemon, ports.http);
+  return daemon;
+};
+
+describe('crash durability: nothing acknowledged is lost', () => {
+  it('survives kill -9 of Elemta right after a 250, taking over the orphaned PostgreSQL', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'elemta-crash-a-'));
+    dirs.push(dataDir);
+    const ports = await freePorts();
+    const first = await start(dataDir, ports);
+    const pgBefore = postmasterPid(dataDir)!;
+
+    const { client } = await RawSmtpClient.open(ports.smtp);
+    await client.command('EHLO crash.test');
+    await client.command('MAIL FROM:<alice@example.org>');
+    await client.command('RCPT TO:<bob@example.net>');
+    await client.command('DATA');
+    client.write('Subject: survive me\r\n\r\nkill -9 follows this 250\r\n.\r\n');
+    const reply = await client.next();
+    process.kill(first.child.pid!, 'SIGKILL'); // Elemta alone: its PostgreSQL is orphaned, still running
+    client.close();
+    expect(reply.lines[0]).toMatch(/^250 2\.0\.0 Ok: queued as /);
+    const id = /queued as (\S+)/.exec(reply.text)![1]!;
+    await first.exited;
+    expect(isAlive(pgBefore)).toBe(true);
+
+    const second = await start(dataDir, ports);
+    expect(postmasterPid(dataDir)).not.toBe(pgBefore);
+    expect(second.output()).toMatch(/left running by an earlier Elemta process/);
+    await verifyDurable(dataDir, ports.http, [id]);
+
+    process.kill(second.child.pid!, 'SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(postmasterPid(dataDir)).toBeNull(); // PostgreSQL was stopped cleanly with Elemta
+  });
+
+  it('survives a power cut (Elemta and PostgreSQL killed at once) in the middle of a load', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'elemta-crash-b-'));
+    dirs.push(dataDir);
+    const ports = await freePorts();
+    const first = await start(dataDir, ports);
+    const pg = postmasterPid(dataDir)!;
+
+    const stop = { now: false };
+    const acknowledged: string[] = [];
+    const senders = Array.from({ length: 8 }, (_, i) => sendUntilStopped(ports.smtp, `s${i}`, stop, acknowledged));
+    await eventually(async () => (acknowledged.length >= 200 ? true : undefined), 60_000, 5);
+    process.kill(-first.child.pid!, 'SIGKILL');
+    process.kill(-pg, 'SIGKILL'); // postmaster and every backend, as a power cut would
+    stop.now = true;
+    await Promise.all(senders);
+    const ids = [...acknowledged];
+    await first.exited;
+
+    await start(dataDir, ports);
+    await verifyDurable(dataDir, ports.http, ids);
+    console.log(`power cut: ${ids.length} acknowledged messages, all present after restart`);
+  });
+});

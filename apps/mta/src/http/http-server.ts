@@ -1,0 +1,99 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import { createYoga } from 'graphql-yoga';
+import type { Registry } from 'prom-client';
+import type { Viewer } from '../auth/api-keys.js';
+import { serveStatic } from './static-files.js';
+
+type Log = { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
+
+export type HttpDeps = Readonly<{
+  schema: GraphQLSchema;
+  /** Builds the per-request GraphQL context for an authenticated viewer. */
+  context: (viewer: Viewer) => object;
+  authenticate: (key: string) => Promise<Viewer | null>;
+  registry: Registry;
+  health: () => Promise<Record<string, boolean>>;
+  dashboardDir: string | null;
+  log: Log;
+}>;
+
+const MAX_BODY = 1024 * 1024;
+
+const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+};
+
+const unauthenticated = (res: ServerResponse, message: string) =>
+  json(res, 401, { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] }, { 'www-authenticate': 'Bearer realm="elemta"' });
+
+/** `/graphql` (Bearer API key required), `/metrics`, `/healthz`, and the dashboard's static files at `/`. */
+export const createHttpServer = (deps: HttpDeps) => {
+  const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse; viewer: Viewer }>({
+    schema: deps.schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: false, // GraphiQL loads its assets from a CDN; this machine class may have no internet
+    landingPage: false,
+    maskedErrors: true,
+    logging: {
+      debug: () => {}, info: () => {},
+      warn: (...args: unknown[]) => deps.log.warn({ detail: args }, 'graphql warning'),
+      error: (...args: unknown[]) => deps.log.error({ detail: args }, 'graphql error'),
+    },
+    context: ({ viewer }) => deps.context(viewer),
+  });
+
+  const graphql = async (req: IncomingMessage, res: ServerResponse) => {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) return unauthenticated(res, 'authentication required: send Authorization: Bearer <api key>');
+    const viewer = await deps.authenticate(match[1]!);
+    if (!viewer) return unauthenticated(res, 'invalid or revoked API key');
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > MAX_BODY) return json(res, 413, { errors: [{ message: 'request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+    await yoga(req, res, { req, res, viewer });
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/graphql') return graphql(req, res);
+    if (path === '/metrics' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': deps.registry.contentType });
+      return res.end(await deps.registry.metrics());
+    }
+    if (path === '/healthz' && req.method === 'GET') {
+      const checks = await deps.health();
+      const ok = Object.values(checks).every(Boolean);
+      return json(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', checks });
+    }
+    if (deps.dashboardDir && serveStatic(deps.dashboardDir, req, res)) return;
+    json(res, 404, { error: 'not found' });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      deps.log.error({ err, url: req.url }, 'http request failed');
+      if (!res.headersSent) json(res, 500, { error: 'internal error' });
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+
+  return {
+    listen: (port: number, host: string) => new Promise<{ port: number }>((resolve, reject) => {
+      const onError = (err: Error) => reject(new Error(`HTTP server cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        const address = server.address();
+        resolve({ port: typeof address === 'object' && address ? address.port : port });
+      });
+    }),
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 5_000).unref();
+    }),
+  };
+};

@@ -1,0 +1,136 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BlobStore, EventStore } from '@elemta/domain';
+import { FileBlobStore, PostgresBlobStore, blobStoreMigrations } from '@elemta/infra/blob-store';
+import type { ElemtaConfig } from '@elemta/infra/config';
+import { EsdbEventStore } from '@elemta/infra/event-store-esdb';
+import { PostgresEventStore, eventStoreMigrations } from '@elemta/infra/event-store-pg';
+import { newId } from '@elemta/infra/ids';
+import type { Logger } from '@elemta/infra/logger';
+import { createMetrics } from '@elemta/infra/metrics';
+import { createPool, runMigrations, startEmbeddedPostgres, type RunningPostgres } from '@elemta/infra/postgres';
+import { ProjectionRunner, createMessageReadModel, trackingMigrations, trackingProjections } from '@elemta/projections';
+import { buildSchema } from '@elemta/schema';
+import { ApiKeys, apiKeyMigrations } from './auth/api-keys.js';
+import { createHttpServer } from './http/http-server.js';
+import { createInboundListener, type InboundListener } from './smtp/inbound-listener.js';
+
+export type RunningElemta = Readonly<{
+  ports: { smtp: number; submission: number | null; http: number };
+  databaseUrl: string;
+  /** The admin key when this start created it (first start), else null. */
+  createdAdminKey: string | null;
+  stop: () => Promise<void>;
+}>;
+
+const defaultDashboardDir = () => fileURLToPath(new URL('../../dashboard/out', import.meta.url));
+
+/** Connects to PostgreSQL: the external server of DATABASE_URL, or embedded PostgreSQL in `<data dir>/pg`. */
+const startDatabase = async (config: ElemtaConfig, log: Logger): Promise<{ url: string; embedded: RunningPostgres | null }> => {
+  if (config.postgres.kind === 'external') return { url: config.postgres.url, embedded: null };
+  const embedded = await startEmbeddedPostgres({
+    dataDir: join(config.dataDir, 'pg'), port: config.postgres.port, database: 'elemta', log: log.child({ component: 'postgres' }),
+    settings: { max_wal_size: '1GB' },
+  });
+  return { url: embedded.url, embedded };
+};
+
+/**
+ * Starts every role of one Elemta node: database, event store, blob store, projections, HTTP (GraphQL, metrics,
+ * health, dashboard) and the SMTP listeners, in that order, so that nothing accepts mail before the stores are up.
+ * `stop()` reverses it: listeners stop accepting and finish their sessions, appends drain, projections finish their
+ * batch, then the stores and PostgreSQL stop.
+ */
+export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<RunningElemta> => {
+  const closers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const close of closers.reverse()) {
+      try { await close(); } catch (err) { log.error({ err }, 'error during shutdown'); }
+    }
+    closers.length = 0;
+  };
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    const db = await startDatabase(config, log);
+    if (db.embedded) closers.push(db.embedded.stop);
+    const pool = createPool(db.url, { max: config.postgres.poolSize, applicationName: `elemta@${config.node}` });
+    closers.push(() => pool.end());
+    const metrics = createMetrics();
+
+    const store: EventStore = config.eventStore.kind === 'esdb'
+      ? new EsdbEventStore({ connectionString: config.eventStore.url })
+      : new PostgresEventStore({
+          pool, listenUrl: db.url, log: log.child({ component: 'event-store' }),
+          groupCommit: { maxBatch: config.eventStore.groupCommitMaxBatch },
+          onAppend: ({ seconds, batch }) => { metrics.appendDuration.observe(seconds); metrics.appendBatchSize.observe(batch); },
+        });
+    const applied = await runMigrations(pool, [
+      ...(config.eventStore.kind === 'postgres' ? eventStoreMigrations : []),
+      ...(config.blobStore.kind === 'postgres' ? blobStoreMigrations : []),
+      ...trackingMigrations,
+      ...apiKeyMigrations,
+    ]);
+    if (applied.length > 0) log.info({ applied }, 'database migrations applied');
+    closers.push(() => store.close());
+
+    const blobs: BlobStore = config.blobStore.kind === 'postgres'
+      ? new PostgresBlobStore({ pool })
+      : new FileBlobStore({ dir: join(config.dataDir, 'blobs') });
+    closers.push(() => blobs.close());
+
+    const runner = new ProjectionRunner({
+      pool, store, projections: trackingProjections, log: log.child({ component: 'projections' }),
+      onBatch: ({ projection, events, lagSeconds }) => {
+        metrics.projectionEventsProcessed.inc({ projection }, events);
+        metrics.projectionLag.set({ projection }, lagSeconds);
+      },
+    });
+    await runner.start();
+    closers.push(() => runner.stop());
+
+    const actor = `system:http@${config.node}`;
+    const keys = new ApiKeys(pool, store, actor, config.node);
+    const createdAdminKey = await keys.ensureAdminKey(config.dataDir);
+    const readModels = { messages: createMessageReadModel(pool) };
+    const dashboardDir = defaultDashboardDir();
+    if (!existsSync(join(dashboardDir, 'index.html'))) log.warn({ dashboardDir }, 'dashboard not built: / will answer 404');
+    const http = createHttpServer({
+      schema: buildSchema(),
+      context: (viewer) => ({ viewer, readModels }),
+      authenticate: (key) => keys.verify(key),
+      registry: metrics.registry,
+      health: async () => ({
+        database: await pool.query('SELECT 1').then(() => true, () => false),
+        eventStore: await store.ping().catch(() => false),
+      }),
+      dashboardDir: existsSync(dashboardDir) ? dashboardDir : null,
+      log: log.child({ component: 'http' }),
+    });
+    const httpPort = (await http.listen(config.http.port, config.http.host)).port;
+    closers.push(() => http.close());
+
+    const smtpDeps = {
+      store, blobs, routing: config.delivery.routes, log: log.child({ component: 'smtp' }),
+      metrics, node: config.node, hostname: config.hostname, newId, now: () => new Date(),
+    };
+    const listenerConfig = {
+      host: config.smtp.host, maxMessageSize: config.smtp.maxMessageSize, maxRecipients: config.smtp.maxRecipients,
+      socketTimeoutMs: config.smtp.socketTimeoutMs, closeTimeoutMs: config.smtp.closeTimeoutMs,
+      disableReverseLookup: config.smtp.disableReverseLookup,
+    };
+    const listeners: InboundListener[] = [createInboundListener({ ...listenerConfig, name: 'mx', role: 'mx', port: config.smtp.port }, smtpDeps)];
+    if (config.smtp.submissionPort !== 0) {
+      listeners.push(createInboundListener({ ...listenerConfig, name: 'submission', role: 'submission', port: config.smtp.submissionPort }, smtpDeps));
+    }
+    closers.push(async () => { await Promise.all(listeners.map((l) => l.close())); });
+    const smtpPorts = await Promise.all(listeners.map((l) => l.listen()));
+
+    const ports = { smtp: smtpPorts[0]!.port, submission: smtpPorts[1]?.port ?? null, http: httpPort };
+    log.info({ ...ports, dataDir: config.dataDir, eventStore: config.eventStore.kind, delivery: config.delivery.mode }, 'elemta started');
+    return { ports, databaseUrl: db.url, createdAdminKey, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+};

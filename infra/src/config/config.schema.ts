@@ -1,0 +1,94 @@
+import { hostname as osHostname } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { prioritySchema } from '@elemta/domain';
+import { boolean, host, integer, optionalPort, port, size, urlWithScheme } from './fields.js';
+
+/** One schema per slice (STYLE §9). Objects are strict: a misspelt key is an error, not a silent default. */
+export const smtpConfigSchema = z.strictObject({
+  host: host().default('127.0.0.1'),
+  port: port().default(2525),
+  /** 0 turns the submission listener off. */
+  submissionPort: optionalPort().default(2587),
+  maxMessageSize: size().default(25 * 1024 * 1024),
+  // RFC 5321 §4.5.3.1.8: a server must accept at least 100 recipients.
+  maxRecipients: integer(1, 100_000).default(100),
+  socketTimeoutMs: integer(1, 3_600_000).default(300_000),
+  closeTimeoutMs: integer(0, 3_600_000).default(30_000),
+  disableReverseLookup: boolean().default(false),
+});
+
+export const httpConfigSchema = z.strictObject({
+  host: host().default('127.0.0.1'),
+  port: port().default(8025),
+});
+
+const poolSize = () => integer(1, 1000).default(20);
+
+export const postgresConfigSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('embedded'), port: port().default(5433), poolSize: poolSize() }),
+  z.strictObject({ kind: z.literal('external'), url: urlWithScheme(['postgres:', 'postgresql:'], true), poolSize: poolSize() }),
+], { error: 'must be "embedded" or "external"' });
+
+export const eventStoreConfigSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('postgres'), groupCommitMaxBatch: integer(1, 10_000).default(500) }),
+  z.strictObject({ kind: z.literal('esdb'), url: urlWithScheme(['esdb:', 'esdb+discover:'], false) }),
+], { error: 'must be "postgres" or "esdb"' });
+
+export const blobStoreConfigSchema = z.strictObject({
+  kind: z.enum(['file', 'postgres'], { error: 'must be "file" or "postgres"' }).default('file'),
+});
+
+const routeName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a route name such as "relay" or "capture"');
+const domainName = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/, 'must be a domain name');
+
+export const deliveryConfigSchema = z.strictObject({
+  mode: z.enum(['capture', 'relay'], { error: 'must be "capture" or "relay"' }).default('capture'),
+  routes: z.strictObject({
+    defaultRoute: routeName.optional(),
+    domains: z.record(domainName, routeName).default({}),
+    defaultZone: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a zone name').default('default'),
+    defaultPriority: prioritySchema.default('normal'),
+  }).prefault({}),
+}).transform(({ mode, routes }) => ({
+  mode,
+  // Routing keys are compared with lower-cased recipient domains (domain/policies/routing.ts).
+  routes: {
+    defaultRoute: routes.defaultRoute ?? (mode === 'relay' ? 'relay' : 'capture'),
+    domains: Object.fromEntries(Object.entries(routes.domains).map(([d, r]) => [d.toLowerCase().replace(/\.$/, ''), r])),
+    defaultZone: routes.defaultZone,
+    defaultPriority: routes.defaultPriority,
+  },
+}));
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const logConfigSchema = z.strictObject({
+  level: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+});
+
+const name = (what: string) => z.string({ error: `must be ${what}` }).trim().regex(/^[^\s]+$/, `must be ${what} without spaces`);
+
+export const elemtaConfigSchema = z.strictObject({
+  /** Relative paths are taken from the working directory. */
+  dataDir: z.string({ error: 'must be a directory path' }).trim().min(1, 'must be a directory path')
+    .transform((dir) => resolve(dir)).prefault('./.elemta'),
+  node: name('a node name').prefault(() => osHostname()),
+  /** The name in the SMTP greeting and EHLO reply. */
+  hostname: name('a host name').prefault(() => osHostname()),
+  smtp: smtpConfigSchema.prefault({}),
+  http: httpConfigSchema.prefault({}),
+  postgres: postgresConfigSchema,
+  eventStore: eventStoreConfigSchema,
+  blobStore: blobStoreConfigSchema.prefault({}),
+  delivery: deliveryConfigSchema.prefault({}),
+  log: logConfigSchema.prefault({}),
+});
+
+export type ElemtaConfig = z.output<typeof elemtaConfigSchema>;
+export type SmtpConfig = ElemtaConfig['smtp'];
+export type HttpConfig = ElemtaConfig['http'];
+export type PostgresConfig = ElemtaConfig['postgres'];
+export type EventStoreConfig = ElemtaConfig['eventStore'];
+export type BlobStoreConfig = ElemtaConfig['blobStore'];
+export type DeliveryConfig = ElemtaConfig['delivery'];
+export type LogConfig = ElemtaConfig['log'];

@@ -1,0 +1,194 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError } from './config-error.js';
+import { loadConfig } from './load-config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'elemta-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+const yamlFile = (text: string): string => {
+  const file = join(dir, `config-${files++}.yaml`);
+  writeFileSync(file, text);
+  return file;
+};
+
+/** The ConfigError's message, so each case can assert the exact key and problem. */
+const failure = (env: Record<string, string>): string => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).message;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('loadConfig defaults', () => {
+  it('gives the documented defaults with an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      dataDir: resolve('./.elemta'), node: hostname(), hostname: hostname(),
+      smtp: {
+        host: '127.0.0.1', port: 2525, submissionPort: 2587, maxMessageSize: 26214400, maxRecipients: 100,
+        socketTimeoutMs: 300000, closeTimeoutMs: 30000, disableReverseLookup: false,
+      },
+      http: { host: '127.0.0.1', port: 8025 },
+      postgres: { kind: 'embedded', port: 5433, poolSize: 20 },
+      eventStore: { kind: 'postgres', groupCommitMaxBatch: 500 },
+      blobStore: { kind: 'file' },
+      delivery: { mode: 'capture', routes: { defaultRoute: 'capture', domains: {}, defaultZone: 'default', defaultPriority: 'normal' } },
+      log: { level: 'info' },
+    });
+  });
+});
+
+describe('loadConfig from the environment', () => {
+  it('applies every ELEMTA_* override', () => {
+    const config = loadConfig({
+      ELEMTA_DATA_DIR: 'var/elemta', ELEMTA_NODE_NAME: 'mx1', ELEMTA_HOSTNAME: 'mx1.example.org',
+      ELEMTA_SMTP_HOST: '0.0.0.0', ELEMTA_SMTP_PORT: '25', ELEMTA_SUBMISSION_PORT: '0', ELEMTA_MAX_MESSAGE_SIZE: '10MB',
+      ELEMTA_HTTP_HOST: '::', ELEMTA_HTTP_PORT: '8080', ELEMTA_PG_PORT: '5500', ELEMTA_PG_POOL_SIZE: '5',
+      ELEMTA_BLOB_STORE: 'postgres', ELEMTA_DELIVERY_MODE: 'relay', ELEMTA_LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      dataDir: resolve('var/elemta'), node: 'mx1', hostname: 'mx1.example.org',
+      smtp: { host: '0.0.0.0', port: 25, submissionPort: 0, maxMessageSize: 10_000_000 },
+      http: { host: '::', port: 8080 },
+      postgres: { kind: 'embedded', port: 5500, poolSize: 5 },
+      blobStore: { kind: 'postgres' },
+      delivery: { mode: 'relay', routes: { defaultRoute: 'relay' } },
+      log: { level: 'debug' },
+    });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', ELEMTA_SMTP_PORT: ' ' })).toMatchObject({ postgres: { kind: 'embedded' }, smtp: { port: 2525 } });
+  });
+
+  it('selects an external PostgreSQL when DATABASE_URL is set', () => {
+    const url = 'postgresql://elemta:secret@db.example.org:5432/elemta';
+    expect(loadConfig({ DATABASE_URL: url, ELEMTA_PG_PORT: '5500' }).postgres).toEqual({ kind: 'external', url, poolSize: 20 });
+  });
+
+  it('selects EventStoreDB when EVENTSTORE_URL is set', () => {
+    const url = 'esdb+discover://es1:2113,es2:2113?tls=false';
+    expect(loadConfig({ EVENTSTORE_URL: url }).eventStore).toEqual({ kind: 'esdb', url });
+    expect(loadConfig({ EVENTSTORE_URL: 'esdb://localhost:2113' }).eventStore.kind).toBe('esdb');
+  });
+});
+
+describe('loadConfig from a YAML file', () => {
+  it('reads every slice, with size strings, and lower-cases routing domains', () => {
+    const file = yamlFile(`
+dataDir: /srv/elemta
+smtp: { port: 2626, maxMessageSize: 512KiB, maxRecipients: 500, disableReverseLookup: true }
+http: { port: 9000 }
+postgres: { url: "postgres://u:p@db/elemta", poolSize: 50 }
+eventStore: { groupCommitMaxBatch: 100 }
+delivery:
+  mode: relay
+  routes: { defaultRoute: capture, domains: { Example.ORG: lmtp }, defaultZone: bulk, defaultPriority: low }
+log: { level: warn }
+`);
+    expect(loadConfig({ ELEMTA_CONFIG: file })).toMatchObject({
+      dataDir: '/srv/elemta',
+      smtp: { port: 2626, maxMessageSize: 524288, maxRecipients: 500, disableReverseLookup: true, submissionPort: 2587 },
+      http: { port: 9000, host: '127.0.0.1' },
+      postgres: { kind: 'external', url: 'postgres://u:p@db/elemta', poolSize: 50 },
+      eventStore: { kind: 'postgres', groupCommitMaxBatch: 100 },
+      delivery: { mode: 'relay', routes: { defaultRoute: 'capture', domains: { 'example.org': 'lmtp' }, defaultZone: 'bulk', defaultPriority: 'low' } },
+      log: { level: 'warn' },
+    });
+  });
+
+  it('lets the environment win over the file', () => {
+    const file = yamlFile('smtp: { port: 2626 }\npostgres: { port: 6000 }\neventStore: { groupCommitMaxBatch: 10 }\n');
+    const config = loadConfig({ ELEMTA_CONFIG: file, ELEMTA_SMTP_PORT: '2727', DATABASE_URL: 'postgres://h/db', EVENTSTORE_URL: 'esdb://h:2113' });
+    expect(config.smtp.port).toBe(2727);
+    expect(config.postgres).toEqual({ kind: 'external', url: 'postgres://h/db', poolSize: 20 });
+    expect(config.eventStore).toEqual({ kind: 'esdb', url: 'esdb://h:2113' });
+  });
+
+  it('accepts an empty file', () => {
+    expect(loadConfig({ ELEMTA_CONFIG: yamlFile('') }).smtp.port).toBe(2525);
+  });
+
+  it('names a file it cannot read', () => {
+    const missing = join(dir, 'missing.yaml');
+    expect(failure({ ELEMTA_CONFIG: missing })).toMatch(new RegExp(`^cannot read config file ${missing}: ENOENT`));
+  });
+
+  it('names a file that is not YAML, or not a mapping', () => {
+    const broken = yamlFile('smtp: [\n');
+    expect(failure({ ELEMTA_CONFIG: broken })).toContain(`config file ${broken} is not valid YAML`);
+    const list = yamlFile('- 1\n- 2\n');
+    expect(failure({ ELEMTA_CONFIG: list })).toContain(`config file ${list} must hold a mapping`);
+  });
+
+  it('names every unknown key', () => {
+    const file = yamlFile('smtp: { prot: 25 }\ndelivery: { routes: { zone: x } }\nextra: 1\n');
+    const message = failure({ ELEMTA_CONFIG: file });
+    expect(message).toContain(`Invalid configuration (config file ${file} and the environment):`);
+    expect(message).toContain('  smtp.prot: unknown key');
+    expect(message).toContain('  delivery.routes.zone: unknown key');
+    expect(message).toContain('  extra: unknown key');
+  });
+
+  it('refuses settings of the other branch of a union', () => {
+    const file = yamlFile('postgres: { url: "postgres://h/db", port: 5433 }\n');
+    expect(failure({ ELEMTA_CONFIG: file })).toContain('  postgres.port: unknown key');
+    expect(failure({ ELEMTA_CONFIG: yamlFile('postgres: { kind: external }\n') }))
+      .toContain('  postgres.url: is required: a URL starting with postgres:// or postgresql://');
+    expect(failure({ ELEMTA_CONFIG: yamlFile('eventStore: { kind: kafka }\n') }))
+      .toContain('  eventStore.kind: must be "postgres" or "esdb"');
+  });
+});
+
+describe('loadConfig refusals', () => {
+  it.each([
+    ['ELEMTA_SMTP_PORT', 'abc', 'smtp.port', 'must be a port number from 1 to 65535, got "abc"'],
+    ['ELEMTA_SMTP_PORT', '70000', 'smtp.port', 'must be a port number from 1 to 65535, got "70000"'],
+    ['ELEMTA_SMTP_PORT', '0', 'smtp.port', 'must be a port number from 1 to 65535, got "0"'],
+    ['ELEMTA_SUBMISSION_PORT', '-1', 'smtp.submissionPort', 'must be a port number from 1 to 65535, or 0 to disable, got "-1"'],
+    ['ELEMTA_HTTP_PORT', '8025.5', 'http.port', 'must be a port number from 1 to 65535, got "8025.5"'],
+    ['ELEMTA_PG_PORT', '65536', 'postgres.port', 'must be a port number from 1 to 65535, got "65536"'],
+    ['ELEMTA_MAX_MESSAGE_SIZE', 'huge', 'smtp.maxMessageSize', 'must be a size from 1 byte to 2 GiB'],
+    ['ELEMTA_MAX_MESSAGE_SIZE', '3GiB', 'smtp.maxMessageSize', 'must be a size from 1 byte to 2 GiB'],
+    ['ELEMTA_LOG_LEVEL', 'loud', 'log.level', 'must be one of fatal, error, warn, info, debug, trace, silent'],
+    ['ELEMTA_BLOB_STORE', 's3', 'blobStore.kind', 'must be "file" or "postgres"'],
+    ['ELEMTA_DELIVERY_MODE', 'smoke', 'delivery.mode', 'must be "capture" or "relay"'],
+    ['DATABASE_URL', 'mysql://u:p@h/db', 'postgres.url', 'must be a URL starting with postgres:// or postgresql://'],
+    ['EVENTSTORE_URL', 'http://h:2113', 'eventStore.url', 'must be a URL starting with esdb:// or esdb+discover://'],
+    ['ELEMTA_NODE_NAME', 'two words', 'node', 'must be a node name without spaces'],
+  ])('%s=%s fails naming %s', (env, value, key, problem) => {
+    expect(failure({ [env]: value })).toContain(`\n  ${key}: ${problem}`);
+    expect(failure({ [env]: value })).toContain(`(from ${env})`);
+  });
+
+  it('never echoes a database URL, which may hold a password', () => {
+    expect(failure({ DATABASE_URL: 'mysql://u:hunter2@h/db' })).not.toContain('hunter2');
+  });
+
+  it('lists every problem at once, one per line', () => {
+    const error = (() => {
+      try {
+        loadConfig({ ELEMTA_SMTP_PORT: 'abc', ELEMTA_HTTP_PORT: '70000', ELEMTA_LOG_LEVEL: 'loud' });
+      } catch (err) {
+        return err as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error.exitCode).toBe(78);
+    expect(error.issues).toHaveLength(3);
+    expect(error.message.split('\n')).toHaveLength(4);
+  });
+
+  it('refuses bad values from the file with their key', () => {
+    const file = yamlFile('smtp: { maxRecipients: 0, disableReverseLookup: maybe }\ndelivery: { routes: { domains: { "bad domain": relay } } }\n');
+    const message = failure({ ELEMTA_CONFIG: file });
+    expect(message).toContain('  smtp.maxRecipients: must be an integer from 1 to 100000, got 0');
+    expect(message).toContain('  smtp.disableReverseLookup: must be true or false, got "maybe"');
+    expect(message).toContain('  delivery.routes.domains.bad domain: must be a domain name');
+  });
+});

@@ -1,0 +1,46 @@
+/** One configurable setting, for the README's table and `.env.example`. */
+export type Setting = Readonly<{
+  /** Dotted key in the YAML file and in ElemtaConfig; null for ELEMTA_CONFIG itself. */
+  key: string | null;
+  /** The environment variable that overrides it, or null when it is set in the YAML file only. */
+  env: string | null;
+  default: string;
+  description: string;
+  /** A valid value for the environment variable (documentation and the sync test). */
+  example?: string;
+}>;
+
+/**
+ * Every setting, in README order. `loadConfig` reads the environment through this table, so a variable
+ * documented here is exactly a variable that works; a unit test keeps it in step with the schema.
+ */
+export const settingsTable: readonly Setting[] = [
+  { key: null, env: 'ELEMTA_CONFIG', default: 'none (defaults)', description: 'YAML file with any of the keys below; the environment wins over it', example: '/etc/elemta/elemta.yaml' },
+  { key: 'dataDir', env: 'ELEMTA_DATA_DIR', default: './.elemta', description: 'Data directory (embedded PostgreSQL, message bodies, keys); relative to the working directory', example: '/var/lib/elemta' },
+  { key: 'node', env: 'ELEMTA_NODE_NAME', default: 'os.hostname()', description: 'Name of this node in logs and event metadata', example: 'mx1' },
+  { key: 'hostname', env: 'ELEMTA_HOSTNAME', default: 'os.hostname()', description: 'Name announced in the SMTP greeting and EHLO reply', example: 'mx1.example.org' },
+  { key: 'smtp.host', env: 'ELEMTA_SMTP_HOST', default: '127.0.0.1', description: 'Address the SMTP listeners bind to', example: '0.0.0.0' },
+  { key: 'smtp.port', env: 'ELEMTA_SMTP_PORT', default: '2525', description: 'Inbound SMTP (MX) port', example: '25' },
+  { key: 'smtp.submissionPort', env: 'ELEMTA_SUBMISSION_PORT', default: '2587', description: 'Submission port (AUTH required); 0 disables it', example: '587' },
+  { key: 'smtp.maxMessageSize', env: 'ELEMTA_MAX_MESSAGE_SIZE', default: '26214400', description: 'Largest accepted message in bytes, or a size such as 25MiB, 10MB, 512KiB', example: '50MiB' },
+  { key: 'smtp.maxRecipients', env: null, default: '100', description: 'Recipients per message before 452 (RFC 5321 requires at least 100)' },
+  { key: 'smtp.socketTimeoutMs', env: null, default: '300000', description: 'Idle SMTP connection timeout in milliseconds' },
+  { key: 'smtp.closeTimeoutMs', env: null, default: '30000', description: 'How long shutdown waits for open SMTP sessions, in milliseconds' },
+  { key: 'smtp.disableReverseLookup', env: null, default: 'false', description: 'Skip the reverse DNS lookup of each client' },
+  { key: 'http.host', env: 'ELEMTA_HTTP_HOST', default: '127.0.0.1', description: 'Address the HTTP server (GraphQL, metrics, dashboard) binds to', example: '0.0.0.0' },
+  { key: 'http.port', env: 'ELEMTA_HTTP_PORT', default: '8025', description: 'HTTP port', example: '8080' },
+  { key: 'postgres.kind', env: null, default: 'embedded', description: 'embedded, or external (chosen automatically when a URL is given)' },
+  { key: 'postgres.port', env: 'ELEMTA_PG_PORT', default: '5433', description: 'Port of the embedded PostgreSQL on 127.0.0.1', example: '5434' },
+  { key: 'postgres.url', env: 'DATABASE_URL', default: 'none (embedded)', description: 'postgres:// URL of an external PostgreSQL; selects postgres.kind external', example: 'postgres://elemta:secret@db.example.org:5432/elemta' },
+  { key: 'postgres.poolSize', env: 'ELEMTA_PG_POOL_SIZE', default: '20', description: 'Connections in the PostgreSQL pool', example: '40' },
+  { key: 'eventStore.kind', env: null, default: 'postgres', description: 'postgres, or esdb (chosen automatically when a URL is given)' },
+  { key: 'eventStore.url', env: 'EVENTSTORE_URL', default: 'none (PostgreSQL event store)', description: 'esdb:// or esdb+discover:// URL of EventStoreDB; selects eventStore.kind esdb', example: 'esdb+discover://es1:2113,es2:2113,es3:2113?tls=false' },
+  { key: 'eventStore.groupCommitMaxBatch', env: null, default: '500', description: 'Most appends committed in one PostgreSQL transaction' },
+  { key: 'blobStore.kind', env: 'ELEMTA_BLOB_STORE', default: 'file', description: 'Where message bodies go: file (data directory) or postgres (shared by several nodes)', example: 'postgres' },
+  { key: 'delivery.mode', env: 'ELEMTA_DELIVERY_MODE', default: 'capture', description: 'capture (nothing leaves; view mail in the dashboard) or relay', example: 'relay' },
+  { key: 'delivery.routes.defaultRoute', env: null, default: 'capture (relay when delivery.mode is relay)', description: 'Route for domains not listed in delivery.routes.domains' },
+  { key: 'delivery.routes.domains', env: null, default: '{}', description: 'Recipient domain → route name' },
+  { key: 'delivery.routes.defaultZone', env: null, default: 'default', description: 'Sending zone of new recipients' },
+  { key: 'delivery.routes.defaultPriority', env: null, default: 'normal', description: 'Priority of new recipients: low, normal, high, critical' },
+  { key: 'log.level', env: 'ELEMTA_LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent', example: 'debug' },
+];

@@ -1,0 +1,176 @@
+import type pg from 'pg';
+import {
+  EventStoreUnavailable, WrongExpectedVersionError,
+  type AnyDomainEvent, type AppendOptions, type AppendResult, type EventStore, type GlobalPosition,
+  type RecordedEvent, type StreamName, type SubscribeOptions, type Subscription,
+} from '@elemta/domain';
+import { GENESIS_HASH } from '../event-store/hash-chain.js';
+import { checkAppend, prepareAppend, upcastRecorded, type StreamHead } from '../event-store/prepare-append.js';
+import type { RawStreamReader } from '../event-store/verify-stream.js';
+import { GroupCommitter, type FlushInfo } from './group-commit.js';
+import { PgNotifier, PgSubscription, type StoreLog } from './pg-subscription.js';
+import {
+  decodePgPosition, encodePgPosition, INSERT_SQL, insertParams, LAST_EVENT_SQL, READ_STREAM_SQL, readAllSql, rowToEvent, toInsertRows,
+  type EventRow, type InsertedRow, type InsertRow,
+} from './queries.js';
+
+export type PostgresEventStoreOptions = Readonly<{
+  /** Owned by the caller: `close()` does not end it. The `events` table must exist (`eventStoreMigrations`). */
+  pool: pg.Pool;
+  /** Connection string for the one dedicated LISTEN connection (opened on the first subscription). */
+  listenUrl: string;
+  log?: StoreLog;
+  /** Most appends per group-commit statement (default 500). */
+  groupCommit?: { maxBatch?: number };
+  /** Called after each committed group-commit statement: events written, its duration, appends it carried. */
+  onAppend?: (info: FlushInfo) => void;
+  /** Subscription polling fallback when no notification arrives (default 500 ms). */
+  pollIntervalMs?: number;
+}>;
+
+/** Retries of an `expectedVersion: 'any'` append that lost a race for the next version. */
+const ANY_RETRIES = 20;
+
+const pgCode = (err: unknown): string | undefined => (err as { code?: unknown }).code as string | undefined;
+const isUniqueViolation = (err: unknown) => pgCode(err) === '23505';
+/** Failures one append can cause for a whole batch: a version conflict, or data PostgreSQL refuses (class 22). */
+const isolatable = (err: unknown) => isUniqueViolation(err) || /^22/.test(pgCode(err) ?? '');
+
+/**
+ * The event store on PostgreSQL: an append-only `events` table (UPDATE, DELETE and TRUNCATE refused by triggers).
+ *
+ * - Appends from concurrent callers are group-committed: one autocommit INSERT per batch; each promise resolves
+ *   after its batch committed. `expectedVersion: 0` needs no read before the insert; N > 0 and 'any' read the
+ *   stream's last version and hash first (the hash chain needs it).
+ * - `readAll` and subscriptions order by `<xid>/<position>` and read only transactions older than the oldest
+ *   running one, so no event is ever skipped when transactions commit out of order (see queries.ts).
+ * - Subscriptions wake on NOTIFY (one LISTEN connection per store) and poll every 500 ms as a fallback.
+ * - `readStreamRaw` returns events as stored, for `verifyChain`; every other read returns them upcast.
+ * - Conflicts throw `WrongExpectedVersionError`, invalid events `DomainError('INVALID_EVENT')`, database failures
+ *   `EventStoreUnavailable` with the cause.
+ */
+export class PostgresEventStore implements EventStore, RawStreamReader {
+  readonly #pool: pg.Pool;
+  readonly #notifier: PgNotifier;
+  readonly #committer: GroupCommitter;
+  readonly #subscriptions = new Set<Subscription>();
+  readonly #pollMs: number;
+  readonly #log: StoreLog | undefined;
+  #closed = false;
+
+  constructor(options: PostgresEventStoreOptions) {
+    this.#pool = options.pool;
+    this.#notifier = new PgNotifier(options.listenUrl, options.log);
+    this.#pollMs = options.pollIntervalMs ?? 500;
+    this.#log = options.log;
+    this.#committer = new GroupCommitter({
+      insert: (rows) => this.#insert(rows),
+      isolate: isolatable,
+      maxBatch: options.groupCommit?.maxBatch ?? 500,
+      ...(options.onAppend ? { onFlush: options.onAppend } : {}),
+    });
+  }
+
+  async readStream<E extends AnyDomainEvent = AnyDomainEvent>(
+    stream: StreamName,
+  ): Promise<{ version: number; events: RecordedEvent<E>[] }> {
+    const raw = await this.readStreamRaw(stream);
+    return { version: raw.at(-1)?.metadata.version ?? 0, events: raw.map(upcastRecorded) as RecordedEvent<E>[] };
+  }
+
+  /** The stream's events exactly as stored (not upcast), for `verifyChain`. */
+  async readStreamRaw(stream: StreamName): Promise<RecordedEvent[]> {
+    const rows = await this.#query<EventRow>('read stream', READ_STREAM_SQL, [stream]);
+    return rows.map(rowToEvent);
+  }
+
+  async appendToStream(stream: StreamName, events: readonly AnyDomainEvent[], options: AppendOptions): Promise<AppendResult> {
+    this.#assertOpen();
+    const { expectedVersion, metadata } = options;
+    checkAppend(events, expectedVersion);
+    for (let attempt = 0; ; attempt++) {
+      const head = await this.#head(stream, expectedVersion);
+      const prepared = prepareAppend(events, head, metadata);
+      try {
+        const inserted = await this.#committer.append(toInsertRows(stream, prepared, metadata));
+        const last = inserted.at(-1) as InsertedRow;
+        return { version: last.version, position: encodePgPosition(last.xid, last.position) };
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw new EventStoreUnavailable(`append to ${stream} failed`, { cause: err });
+        if (expectedVersion !== 'any' || attempt >= ANY_RETRIES) {
+          throw new WrongExpectedVersionError(stream, expectedVersion, null);
+        }
+      }
+    }
+  }
+
+  async readAll(options: { after: GlobalPosition | null; limit: number; types?: readonly string[] }): Promise<RecordedEvent[]> {
+    const { xid, position } = decodePgPosition(options.after);
+    if (options.types?.length === 0) return [];
+    const withTypes = options.types !== undefined;
+    const params: unknown[] = [xid, position, options.limit, ...(withTypes ? [options.types] : [])];
+    const rows = await this.#query<EventRow>('read all', readAllSql(withTypes), params);
+    return rows.map((row) => upcastRecorded(rowToEvent(row)));
+  }
+
+  /**
+   * See the port. Delivery resumes strictly after `options.after`; `stop()` must not be awaited from inside the
+   * handler (it waits for the handler). A read failure also ends the subscription: `done` rejects and the caller
+   * (the projection runner) restarts from its checkpoint.
+   */
+  subscribeToAll(options: SubscribeOptions, handler: (events: RecordedEvent[]) => Promise<void>): Subscription {
+    this.#assertOpen();
+    const subscription: Subscription = new PgSubscription(
+      { readAll: (o) => this.readAll(o), notifier: this.#notifier, pollMs: this.#pollMs, onEnd: () => this.#subscriptions.delete(subscription) },
+      options,
+      handler,
+    );
+    this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Resolves true when PostgreSQL answers; rejects with `EventStoreUnavailable` otherwise. */
+  async ping(): Promise<boolean> {
+    await this.#query('ping', 'SELECT 1', []);
+    return true;
+  }
+
+  /** Stops subscriptions, waits for queued appends to settle, ends the LISTEN connection. The pool stays open. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#subscriptions].map((s) => s.stop()));
+    await this.#committer.idle();
+    await this.#notifier.close();
+  }
+
+  async #head(stream: StreamName, expected: number | 'any'): Promise<StreamHead> {
+    if (expected === 0) return { version: 0, hash: GENESIS_HASH }; // the hot SMTP path: no read before the insert
+    const [last] = await this.#query<{ version: number; hash: string }>('read stream head', LAST_EVENT_SQL, [stream]);
+    const head = last ?? { version: 0, hash: GENESIS_HASH };
+    if (expected !== 'any' && head.version !== expected) throw new WrongExpectedVersionError(stream, expected, head.version);
+    return head;
+  }
+
+  async #insert(rows: readonly InsertRow[]): Promise<InsertedRow[]> {
+    try {
+      return (await this.#pool.query<InsertedRow>(INSERT_SQL, insertParams(rows))).rows;
+    } catch (err) {
+      // Logged once per statement (a batch may carry hundreds of appends); conflicts are normal and not logged.
+      if (!isUniqueViolation(err)) this.#log?.error({ err, events: rows.length }, 'event store insert failed');
+      throw err;
+    }
+  }
+
+  async #query<R extends pg.QueryResultRow>(what: string, sql: string, params: unknown[]): Promise<R[]> {
+    this.#assertOpen();
+    try {
+      return (await this.#pool.query<R>(sql, params)).rows;
+    } catch (err) {
+      throw new EventStoreUnavailable(`event store: ${what} failed`, { cause: err });
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new EventStoreUnavailable('event store is closed');
+  }
+}

@@ -1,0 +1,2 @@
+export * from './logger.js';
+export { formatPretty } from './pretty-stream.js';

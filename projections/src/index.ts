@@ -1,0 +1,11 @@
+export type * from './read-models.js';
+export type { Migration, Projection, ProjectionLog } from './projection.js';
+export { silentLog } from './projection.js';
+export { checkpointMigrations } from './checkpoints.js';
+export { ProjectionRunner, type BatchInfo, type ProjectionRunnerOptions } from './projection-runner.js';
+export { replayProjections, type ReplayOptions, type ReplayResult } from './replay.js';
+export { trackingMigrations, trackingProjections } from './tracking.js';
+export { messagesProjection } from './messages/messages.projection.js';
+export { evolveMessageRow, messageStatusOf, type MessageRow, type RecipientRow } from './messages/messages.fold.js';
+export { messageEventsProjection, toMessageEventRow, type MessageEventRow } from './message-events/message-events.projection.js';
+export { createMessageReadModel, MAX_PAGE_SIZE } from './read/message-read-model.js';

@@ -1,0 +1,105 @@
+import { isUuid } from '@elemta/domain';
+import type pg from 'pg';
+import type { Connection, MessageEventView, MessageFilter, MessageReadModel, MessageView, PageArgs } from '../read-models.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { messageWhere } from './message-filter.js';
+
+export const MAX_PAGE_SIZE = 200;
+
+const COLUMNS = `
+  id::text AS id, status, mail_from, recipients, subject, from_header, message_id_header, size_bytes::float8 AS size_bytes,
+  body_sha256, received_at, updated_at, listener, client_address, auth_user, session_id,
+  to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_received_at`;
+
+type MessageDbRow = {
+  id: string; status: MessageView['status']; mail_from: string; recipients: MessageView['recipients'];
+  subject: string | null; from_header: string | null; message_id_header: string | null; size_bytes: number;
+  body_sha256: string; received_at: Date; updated_at: Date; listener: string; client_address: string | null;
+  auth_user: string | null; session_id: string | null; cursor_received_at: string;
+};
+
+const toView = (r: MessageDbRow): MessageView => ({
+  id: r.id, status: r.status, mailFrom: r.mail_from, recipients: r.recipients, subject: r.subject,
+  fromHeader: r.from_header, messageIdHeader: r.message_id_header, sizeBytes: Number(r.size_bytes),
+  bodySha256: r.body_sha256, receivedAt: r.received_at.toISOString(), updatedAt: r.updated_at.toISOString(),
+  listener: r.listener, clientAddress: r.client_address, authUser: r.auth_user, sessionId: r.session_id,
+});
+
+const cursorOf = (r: MessageDbRow): string => encodeCursor({ receivedAt: r.cursor_received_at, id: r.id });
+
+/** 1..200; a fraction is rounded down and anything unusable becomes 1. */
+export const clampPageSize = (first: number): number =>
+  Math.min(MAX_PAGE_SIZE, Math.max(1, Number.isFinite(first) ? Math.trunc(first) : 1));
+
+const normaliseId = (id: string): string | null => {
+  const lower = id.trim().toLowerCase();
+  return isUuid(lower) ? lower : null;
+};
+
+const listMessages = async (pool: pg.Pool, filter: MessageFilter, page: PageArgs): Promise<Connection<MessageView>> => {
+  const first = clampPageSize(page.first);
+  const where = messageWhere(filter);
+  const filterSql = where.conditions.length > 0 ? `WHERE ${where.conditions.join(' AND ')}` : '';
+  const conditions = [...where.conditions];
+  const params = [...where.params];
+  if (page.after) {
+    const cursor = decodeCursor(page.after);
+    params.push(cursor.receivedAt, cursor.id);
+    // Row comparison against the (received_at DESC, id DESC) index: strictly older than the cursor's row.
+    conditions.push(`(received_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  const pageSql = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  params.push(first + 1);
+  const [rows, count] = await Promise.all([
+    pool.query<MessageDbRow>(
+      `SELECT ${COLUMNS} FROM messages ${pageSql} ORDER BY received_at DESC, id DESC LIMIT $${params.length}`, params),
+    pool.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM messages ${filterSql}`, [...where.params]),
+  ]);
+  const nodes = rows.rows.slice(0, first);
+  const edges = nodes.map((r) => ({ cursor: cursorOf(r), node: toView(r) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.rows.length > first,
+      endCursor: edges.at(-1)?.cursor ?? null,
+      hasPreviousPage: Boolean(page.after),
+      startCursor: edges[0]?.cursor ?? null,
+    },
+    totalCount: Number(count.rows[0]?.n ?? 0),
+  };
+};
+
+const getMessage = async (pool: pg.Pool, id: string): Promise<MessageView | null> => {
+  const key = normaliseId(id);
+  if (key === null) return null;
+  const { rows } = await pool.query<MessageDbRow>(`SELECT ${COLUMNS} FROM messages WHERE id = $1`, [key]);
+  return rows[0] ? toView(rows[0]) : null;
+};
+
+type EventDbRow = {
+  message_id: string; version: number; position: string; type: string; schema_version: number;
+  recorded_at: Date; data: unknown; metadata: MessageEventView['metadata'];
+};
+
+const getMessageEvents = async (pool: pg.Pool, messageId: string): Promise<MessageEventView[]> => {
+  const key = normaliseId(messageId);
+  if (key === null) return [];
+  const { rows } = await pool.query<EventDbRow>(
+    `SELECT message_id::text AS message_id, version, position, type, schema_version, recorded_at, data, metadata
+       FROM message_events WHERE message_id = $1 ORDER BY version`, [key]);
+  return rows.map((r) => ({
+    messageId: r.message_id, version: r.version, position: r.position, type: r.type, schemaVersion: r.schema_version,
+    recordedAt: r.recorded_at.toISOString(), data: r.data, metadata: r.metadata,
+  }));
+};
+
+/**
+ * The message read model over the `messages` and `message_events` views. Lists are newest first by
+ * (received_at, id); a cursor names a row position, so paging neither repeats nor skips rows while new messages
+ * arrive. An unparseable cursor or timestamp throws `DomainError` (`INVALID_CURSOR`, `INVALID_FILTER`).
+ */
+export const createMessageReadModel = (pool: pg.Pool): MessageReadModel => ({
+  getMessage: (id) => getMessage(pool, id),
+  listMessages: (filter, page) => listMessages(pool, filter, page),
+  getMessageEvents: (messageId) => getMessageEvents(pool, messageId),
+});

@@ -1,0 +1,50 @@
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import { DomainError } from '@elemta/domain';
+import type { MessageReadModel } from '@elemta/projections';
+
+export type Role = 'admin' | 'operator' | 'auditor' | 'integrator';
+
+/** The authenticated caller (an operator's session or an integrator's API key). */
+export type Viewer = Readonly<{ id: string; role: Role }>;
+
+/** Built per request by apps/mta. Resolvers reach the outside world only through it. */
+export type Context = Readonly<{
+  viewer: Viewer;
+  readModels: Readonly<{ messages: MessageReadModel }>;
+}>;
+
+/** Scalars are ISO-8601 strings on both sides (see types/scalars.ts); JSON is any JSON value. */
+type Scalars = {
+  DateTime: { Input: string; Output: string | Date };
+  JSON: { Input: unknown; Output: unknown };
+};
+
+const rootTypes = new Set(['Query', 'Mutation', 'Subscription']);
+const capitalize = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);
+// `cancelMessage` gets `CancelMessageResult`, not `MutationCancelMessageResult`: shorter for clients.
+const resultName = (suffix: string) => ({ parentTypeName, fieldName }: { parentTypeName: string; fieldName: string }) =>
+  `${rootTypes.has(parentTypeName) ? '' : parentTypeName}${capitalize(fieldName)}${suffix}`;
+
+export type ElemtaSchemaTypes = {
+  Context: Context;
+  Scalars: Scalars;
+  // Most values always exist; nullable fields say so explicitly, so the schema tells clients the truth.
+  DefaultFieldNullability: false;
+};
+
+/** Pothos' view of our schema types, for typing refs passed between types files. */
+export type BuilderTypes = PothosSchemaTypes.ExtendDefaultTypes<ElemtaSchemaTypes>;
+
+export const builder = new SchemaBuilder<ElemtaSchemaTypes>({
+  plugins: [ErrorsPlugin],
+  defaultFieldNullability: false,
+  errors: {
+    // A DomainError thrown by a command becomes a typed `DomainError` result (types/errors.ts).
+    defaultTypes: [DomainError],
+    // Mutations return payload objects, so the union holds the payload itself rather than a wrapper.
+    directResult: true,
+    defaultUnionOptions: { name: resultName('Result') },
+    defaultResultOptions: { name: resultName('Success') },
+  },
+});
