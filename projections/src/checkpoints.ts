@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { Migration, Projection } from './projection.js';
 
 export const checkpointMigrations: readonly Migration[] = [{
-  id: 'projections-0001-checkpoints',
+  id: 'projections/0001-checkpoints',
   sql: `CREATE TABLE projection_checkpoints (
     name text PRIMARY KEY,
     version integer NOT NULL,

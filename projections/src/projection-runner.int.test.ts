@@ -89,6 +89,23 @@ describe('projection runner', () => {
     }
   });
 
+  it('is woken by the store\'s commit notifications alone when given them (no reading subscription)', async () => {
+    const runner = new ProjectionRunner({
+      pool: db.pool, store: db.store, projections: trackingProjections, pollIntervalMs: 5000,
+      wakeUps: (wake) => db.store.onCommitted(wake),
+    });
+    runner.start();
+    const reads = createMessageReadModel(db.pool);
+    try {
+      await runner.catchUp();
+      const id = newId(); // appended while the runner sleeps: only a notification can wake it in time
+      await acceptAndQueue(id);
+      await eventually(async () => expect((await reads.getMessageEvents(id)).length).toBe(2), 3000);
+    } finally {
+      await runner.stop();
+    }
+  });
+
   it('lets only one runner work on a projection: another waits while the checkpoint is locked', async () => {
     const id = newId();
     await acceptAndQueue(id);

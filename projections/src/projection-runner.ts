@@ -16,6 +16,13 @@ export type ProjectionRunnerOptions = Readonly<{
   onBatch?: (info: BatchInfo) => void;
   /** How often to look for events when no wake-up arrives (1000 ms); the subscription is only a fast path. */
   pollIntervalMs?: number;
+  /**
+   * A cheap source of wake-ups (e.g. PostgresEventStore.onCommitted): called with `wake`, returns a stop function.
+   * Without it the runner subscribes to the store, which reads every new event only to learn that there are some.
+   */
+  wakeUps?: (wake: () => void) => () => void;
+  /** After a wake-up, how long to let further appends gather before the next batch (25 ms). */
+  coalesceMs?: number;
   /** How long to wait before retrying a checkpoint held by another runner (200 ms). */
   lockRetryMs?: number;
   /** The clock for the lag value; views never read it. */
@@ -46,6 +53,7 @@ export class ProjectionRunner {
   private readonly log: ProjectionLog;
   private readonly onBatch: ((info: BatchInfo) => void) | undefined;
   private readonly pollIntervalMs: number;
+  private readonly coalesceMs: number;
   private readonly lockRetryMs: number;
   private readonly now: () => number;
   private readonly states = new Map<string, ProjectionState>();
@@ -55,6 +63,8 @@ export class ProjectionRunner {
   private woken = false;
   private wakeWaiter: (() => void) | null = null;
   private subscription: Subscription | null = null;
+  private readonly wakeUps: ((wake: () => void) => () => void) | undefined;
+  private stopWakeUps: (() => void) | null = null;
 
   constructor(options: ProjectionRunnerOptions) {
     this.pool = options.pool;
@@ -64,6 +74,8 @@ export class ProjectionRunner {
     this.log = options.log ?? silentLog;
     this.onBatch = options.onBatch;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.coalesceMs = options.coalesceMs ?? 25;
+    this.wakeUps = options.wakeUps;
     this.lockRetryMs = options.lockRetryMs ?? 200;
     this.now = options.now ?? Date.now;
     for (const p of this.projections) {
@@ -84,6 +96,8 @@ export class ProjectionRunner {
     this.wake();
     await this.loopDone;
     this.loopDone = null;
+    this.stopWakeUps?.();
+    this.stopWakeUps = null;
     const subscription = this.subscription;
     this.subscription = null;
     await subscription?.stop().catch(() => {});
@@ -123,6 +137,9 @@ export class ProjectionRunner {
       if (!more) {
         this.subscribeOnce();
         await this.sleep(this.nextWaitMs());
+        // Woken by an append: let the appends of the next few milliseconds join, so one transaction carries a burst
+        // instead of one append's worth (visibility stays well under a second).
+        if (this.coalesceMs > 0 && !this.stopping) await delay(this.coalesceMs);
       }
     }
   }
@@ -154,7 +171,10 @@ export class ProjectionRunner {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      await client.query('BEGIN');
+      // A projection commit need not wait for its WAL flush: view rows and checkpoint commit together, so a crash
+      // loses both and the events are applied again from the log, which is durable. Not waiting keeps projection
+      // commits from competing with the appends (SMTP acknowledgements) for flushes.
+      await client.query('BEGIN; SET LOCAL synchronous_commit = off');
       const checkpoint = await lockCheckpoint(client, p);
       if (!checkpoint) {
         await client.query('ROLLBACK');
@@ -225,7 +245,12 @@ export class ProjectionRunner {
    * since positions are opaque), so the store does not replay history just to signal. Polling covers its failure.
    */
   private subscribeOnce(): void {
-    if (this.subscription || this.stopping) return;
+    if (this.subscription || this.stopWakeUps || this.stopping) return;
+    if (this.wakeUps) {
+      this.stopWakeUps = this.wakeUps(() => this.wake());
+      this.wake();
+      return;
+    }
     const at = (s: ProjectionState | null): number => (s?.recordedAt ? Date.parse(s.recordedAt) : -Infinity);
     const newest = [...this.states.values()].reduce<ProjectionState | null>((best, s) => (at(s) > at(best) ? s : best), null);
     const types = this.projections.some((p) => p.handles === 'all')

@@ -14,6 +14,7 @@ const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
  * (checkpoint rows locked), empties their tables and resets their checkpoints; then it catches up with a runner
  * of its own. A runner elsewhere may keep running: every batch re-reads its checkpoint under the lock, so the
  * rebuild stays exactly-once whoever applies each batch. Resolves with the events applied per projection here.
+ * If catching up fails, it rejects; the views are then partly rebuilt and any runner continues from their checkpoints.
  */
 export const replayProjections = async (
   pool: pg.Pool,

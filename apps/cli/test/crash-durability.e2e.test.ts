@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FileBlobStore, PostgresBlobStore, TieredBlobStore } from '@elemta/infra/blob-store';
 import { eventually, graphqlRequest, RawSmtpClient } from '@elemta/infra/testing';
 import { adminKey, freePorts, isAlive, postmasterPid, startDaemon, waitHealthy, type Daemon } from './support/daemon.js';
 
@@ -39,17 +41,26 @@ const sendUntilStopped = async (port: number, tag: string, stop: { now: boolean 
   client.close();
 };
 
-const verifyDurable = async (dataDir: string, httpPort: number, ids: string[]) => {
+/** Every acknowledged message is in the views with both events, and its body is in the blob store, intact. */
+const verifyDurable = async (dataDir: string, ports: { http: number; pg: number }, ids: string[]) => {
   const key = adminKey(dataDir);
+  const password = readFileSync(join(dataDir, 'pg-password'), 'utf8').trim();
+  const pool = new pg.Pool({ connectionString: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${ports.pg}/elemta` });
+  const blobs = new TieredBlobStore(new PostgresBlobStore({ pool }), new FileBlobStore({ dir: join(dataDir, 'blobs') }), 65536);
+  try {
   for (const id of ids) {
     const message = await eventually(async () => {
-      const { body } = await graphqlRequest<{ message: any }>(httpPort, key, QUERY, { id });
-      return body.data?.message ?? undefined;
+      const { body } = await graphqlRequest<{ message: any }>(ports.http, key, QUERY, { id });
+      return body.data?.message?.events.length === 2 ? body.data.message : undefined;
     }, 30_000);
     expect(message.events.map((e: { type: string }) => e.type)).toEqual(['MessageAccepted', 'MessageQueued']);
-    const { bodySha256 } = message.events[0].data;
-    const body = readFileSync(join(dataDir, 'blobs', bodySha256.slice(0, 2), bodySha256.slice(2, 4), bodySha256));
-    expect(createHash('sha256').update(body).digest('hex')).toBe(bodySha256);
+    const { bodySha256, bodyRef } = message.events[0].data;
+    const body = await blobs.get(bodyRef);
+    expect(body, `body of ${id}`).not.toBeNull();
+    expect(createHash('sha256').update(body!).digest('hex')).toBe(bodySha256);
+  }
+  } finally {
+    await pool.end();
   }
 };
 
@@ -85,7 +96,7 @@ describe('crash durability: nothing acknowledged is lost', () => {
     const second = await start(dataDir, ports);
     expect(postmasterPid(dataDir)).not.toBe(pgBefore);
     expect(second.output()).toMatch(/left running by an earlier Elemta process/);
-    await verifyDurable(dataDir, ports.http, [id]);
+    await verifyDurable(dataDir, ports, [id]);
 
     process.kill(second.child.pid!, 'SIGTERM');
     expect(await second.exited).toBe(0);
@@ -111,7 +122,7 @@ describe('crash durability: nothing acknowledged is lost', () => {
     await first.exited;
 
     await start(dataDir, ports);
-    await verifyDurable(dataDir, ports.http, ids);
+    await verifyDurable(dataDir, ports, ids);
     console.log(`power cut: ${ids.length} acknowledged messages, all present after restart`);
   });
 });

@@ -2,14 +2,14 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BlobStore, EventStore } from '@elemta/domain';
-import { FileBlobStore, PostgresBlobStore, blobStoreMigrations } from '@elemta/infra/blob-store';
+import { FileBlobStore, PostgresBlobStore, TieredBlobStore, blobStoreMigrations } from '@elemta/infra/blob-store';
 import type { ElemtaConfig } from '@elemta/infra/config';
 import { EsdbEventStore } from '@elemta/infra/event-store-esdb';
 import { PostgresEventStore, eventStoreMigrations } from '@elemta/infra/event-store-pg';
 import { newId } from '@elemta/infra/ids';
 import type { Logger } from '@elemta/infra/logger';
-import { createMetrics } from '@elemta/infra/metrics';
-import { createPool, runMigrations, startEmbeddedPostgres, type RunningPostgres } from '@elemta/infra/postgres';
+import { createMetrics, type Metrics } from '@elemta/infra/metrics';
+import { createPool, runMigrations, startEmbeddedPostgres, type Pool, type RunningPostgres } from '@elemta/infra/postgres';
 import { ProjectionRunner, createMessageReadModel, trackingMigrations, trackingProjections } from '@elemta/projections';
 import { buildSchema } from '@elemta/schema';
 import { ApiKeys, apiKeyMigrations } from './auth/api-keys.js';
@@ -36,6 +36,21 @@ const startDatabase = async (config: ElemtaConfig, log: Logger): Promise<{ url: 
   return { url: embedded.url, embedded };
 };
 
+type WakeUps = (wake: () => void) => () => void;
+
+/** The event store of the configuration, with its cheap commit notifications when it has them. */
+const createEventStore = (
+  config: ElemtaConfig, pool: Pool, url: string, metrics: Metrics, log: Logger,
+): { store: EventStore; wakeUps: WakeUps | null } => {
+  if (config.eventStore.kind === 'esdb') return { store: new EsdbEventStore({ connectionString: config.eventStore.url }), wakeUps: null };
+  const store = new PostgresEventStore({
+    pool, listenUrl: url, log: log.child({ component: 'event-store' }),
+    groupCommit: { maxBatch: config.eventStore.groupCommitMaxBatch },
+    onAppend: ({ seconds, batch }) => { metrics.appendDuration.observe(seconds); metrics.appendBatchSize.observe(batch); },
+  });
+  return { store, wakeUps: (wake) => store.onCommitted(wake) };
+};
+
 /**
  * Starts every role of one Elemta node: database, event store, blob store, projections, HTTP (GraphQL, metrics,
  * health, dashboard) and the SMTP listeners, in that order, so that nothing accepts mail before the stores are up.
@@ -58,29 +73,25 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
     closers.push(() => pool.end());
     const metrics = createMetrics();
 
-    const store: EventStore = config.eventStore.kind === 'esdb'
-      ? new EsdbEventStore({ connectionString: config.eventStore.url })
-      : new PostgresEventStore({
-          pool, listenUrl: db.url, log: log.child({ component: 'event-store' }),
-          groupCommit: { maxBatch: config.eventStore.groupCommitMaxBatch },
-          onAppend: ({ seconds, batch }) => { metrics.appendDuration.observe(seconds); metrics.appendBatchSize.observe(batch); },
-        });
+    const { store, wakeUps } = createEventStore(config, pool, db.url, metrics, log);
     const applied = await runMigrations(pool, [
       ...(config.eventStore.kind === 'postgres' ? eventStoreMigrations : []),
-      ...(config.blobStore.kind === 'postgres' ? blobStoreMigrations : []),
+      ...(config.blobStore.kind === 'file' ? [] : blobStoreMigrations),
       ...trackingMigrations,
       ...apiKeyMigrations,
     ]);
     if (applied.length > 0) log.info({ applied }, 'database migrations applied');
     closers.push(() => store.close());
 
-    const blobs: BlobStore = config.blobStore.kind === 'postgres'
-      ? new PostgresBlobStore({ pool })
-      : new FileBlobStore({ dir: join(config.dataDir, 'blobs') });
+    const files = () => new FileBlobStore({ dir: join(config.dataDir, 'blobs') });
+    const blobs: BlobStore = config.blobStore.kind === 'postgres' ? new PostgresBlobStore({ pool })
+      : config.blobStore.kind === 'file' ? files()
+      : new TieredBlobStore(new PostgresBlobStore({ pool }), files(), config.blobStore.inlineMaxBytes);
     closers.push(() => blobs.close());
 
     const runner = new ProjectionRunner({
       pool, store, projections: trackingProjections, log: log.child({ component: 'projections' }),
+      ...(wakeUps ? { wakeUps } : {}),
       onBatch: ({ projection, events, lagSeconds }) => {
         metrics.projectionEventsProcessed.inc({ projection }, events);
         metrics.projectionLag.set({ projection }, lagSeconds);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { FileBlobStore, PostgresBlobStore, TieredBlobStore } from '@elemta/infra/blob-store';
 import { loadConfig } from '@elemta/infra/config';
 import { createLogger } from '@elemta/infra/logger';
 import { startElemta, type RunningElemta } from '../src/index.js';
@@ -69,7 +70,8 @@ describe('SMTP acceptance, end to end', () => {
     expect(message.events.map((e: { version: number }) => e.version)).toEqual([1, 2]);
 
     const accepted = message.events[0].data;
-    const body = readFileSync(join(dataDir, 'blobs', accepted.bodySha256.slice(0, 2), accepted.bodySha256.slice(2, 4), accepted.bodySha256)).toString();
+    const blobs = new TieredBlobStore(new PostgresBlobStore({ pool: db }), new FileBlobStore({ dir: join(dataDir, 'blobs') }), 65536);
+    const body = Buffer.from((await blobs.get(accepted.bodyRef))!).toString();
     expect(body).toMatch(/^Received: from \S+ \(unknown \[127\.0\.0\.1\]\)\r\n\tby mx\.elemta\.test \(Elemta\) with ESMTP id /);
     expect(body).toContain('Numbers attached.');
     expect(accepted.sizeBytes).toBe(Buffer.byteLength(body));
@@ -145,9 +147,10 @@ describe('bad SMTP input', () => {
   it('refuses a message over the SIZE limit with 552 and stores nothing', async () => {
     const { client } = await RawSmtpClient.open(elemta.ports.smtp);
     const countAccepted = async () => Number((await db.query("SELECT count(*) FROM events WHERE type = 'MessageAccepted'")).rows[0].count);
-    const blobCount = () => existsSync(join(dataDir, 'blobs')) ? readdirSync(join(dataDir, 'blobs'), { recursive: true }).length : 0;
+    const blobCount = async () => Number((await db.query('SELECT count(*) FROM blobs')).rows[0].count)
+      + (existsSync(join(dataDir, 'blobs')) ? readdirSync(join(dataDir, 'blobs'), { recursive: true }).length : 0);
     const acceptedBefore = await countAccepted();
-    const blobsBefore = blobCount();
+    const blobsBefore = await blobCount();
     try {
       const ehlo = await client.command('EHLO client.test');
       expect(ehlo.lines).toContain(`250 SIZE ${MAX_SIZE}`);
@@ -168,7 +171,7 @@ describe('bad SMTP input', () => {
       client.close();
     }
     expect(await countAccepted()).toBe(acceptedBefore);
-    expect(blobCount()).toBe(blobsBefore);
+    expect(await blobCount()).toBe(blobsBefore);
     const rejected = await eventually(async () => (await db.query("SELECT data FROM events WHERE type = 'MessageRejected'")).rows[0]);
     expect(rejected.data.reply).toMatchObject({ code: 552, enhancedCode: '5.3.4' });
   });

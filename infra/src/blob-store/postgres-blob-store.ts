@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { BlobStore, StoredBlob } from '@elemta/domain';
+import { createBatcher } from '../postgres/batcher.js';
 import type { Migration } from '../postgres/migrations.js';
 import { BlobCorruptedError, BlobStoreError } from './blob-store-errors.js';
 import { isSha256Hex, sha256Hex } from './sha256.js';
@@ -23,30 +24,40 @@ export const blobStoreMigrations: readonly Migration[] = [
   },
 ];
 
-export type PostgresBlobStoreOptions = Readonly<{ pool: pg.Pool }>;
+export type PostgresBlobStoreOptions = Readonly<{ pool: pg.Pool; maxBatch?: number }>;
+
+const INSERT_SQL = `INSERT INTO blobs (sha256, size, body)
+  SELECT * FROM unnest($1::text[], $2::int[], $3::bytea[]) ON CONFLICT (sha256) DO NOTHING`;
 
 /**
  * Message bodies in the `blobs` table, for nodes that share a database but no disk.
  *
  * Guarantees (the BlobStore port's): `put` resolves after its INSERT committed (an autocommit statement;
- * durable as far as the server's `synchronous_commit` makes commits durable). Putting stored bytes again is
+ * durable as far as the server's `synchronous_commit` makes commits durable). Concurrent puts are group-committed:
+ * one multi-row INSERT, one round trip and one WAL flush for all the bodies of a burst of SMTP acceptances. Putting stored bytes again is
  * a no-op (ON CONFLICT DO NOTHING; a concurrent put of the same bytes waits for the first one's commit).
  * `get` verifies the hash. The pool belongs to the caller: `close` does not end it.
  */
 export class PostgresBlobStore implements BlobStore {
   private readonly pool: pg.Pool;
+  private readonly batcher;
 
   constructor(options: PostgresBlobStoreOptions) {
     this.pool = options.pool;
+    this.batcher = createBatcher<{ sha256: string; body: Uint8Array }, void>(async (items) => {
+      // one row per distinct body: the same bytes twice in one statement would trip ON CONFLICT's own check
+      const unique = [...new Map(items.map((i) => [i.sha256, i])).values()];
+      await this.pool.query(INSERT_SQL, [
+        unique.map((i) => i.sha256), unique.map((i) => i.body.byteLength), unique.map((i) => Buffer.from(i.body.buffer, i.body.byteOffset, i.body.byteLength)),
+      ]);
+      return items.map(() => undefined);
+    }, options.maxBatch ?? 200);
   }
 
   async put(body: Uint8Array): Promise<StoredBlob> {
     const sha256 = sha256Hex(body);
     try {
-      await this.pool.query(
-        'INSERT INTO blobs (sha256, size, body) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING',
-        [sha256, body.byteLength, body],
-      );
+      await this.batcher.add({ sha256, body });
     } catch (err) {
       throw new BlobStoreError(`cannot store blob ${sha256}: ${(err as Error).message}`, { cause: err });
     }
@@ -68,7 +79,9 @@ export class PostgresBlobStore implements BlobStore {
     return (await this.query('SELECT 1 FROM blobs WHERE sha256 = $1', ref)).rowCount === 1;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.batcher.idle();
+  }
 
   private async query<R extends pg.QueryResultRow>(sql: string, ref: string): Promise<pg.QueryResult<R>> {
     try {

@@ -36,7 +36,9 @@ export const eventStoreConfigSchema = z.discriminatedUnion('kind', [
 ], { error: 'must be "postgres" or "esdb"' });
 
 export const blobStoreConfigSchema = z.strictObject({
-  kind: z.enum(['file', 'postgres'], { error: 'must be "file" or "postgres"' }).default('file'),
+  kind: z.enum(['tiered', 'file', 'postgres'], { error: 'must be "tiered", "file" or "postgres"' }).default('tiered'),
+  /** tiered: bodies up to this size go to PostgreSQL, larger ones to files. */
+  inlineMaxBytes: integer(0, 16 * 1024 * 1024).default(64 * 1024),
 });
 
 const routeName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a route name such as "relay" or "capture"');

@@ -36,7 +36,7 @@ describe('loadConfig defaults', () => {
       http: { host: '127.0.0.1', port: 8025 },
       postgres: { kind: 'embedded', port: 5433, poolSize: 20 },
       eventStore: { kind: 'postgres', groupCommitMaxBatch: 500 },
-      blobStore: { kind: 'file' },
+      blobStore: { kind: 'tiered', inlineMaxBytes: 65536 },
       delivery: { mode: 'capture', routes: { defaultRoute: 'capture', domains: {}, defaultZone: 'default', defaultPriority: 'normal' } },
       log: { level: 'info' },
     });
@@ -56,7 +56,7 @@ describe('loadConfig from the environment', () => {
       smtp: { host: '0.0.0.0', port: 25, submissionPort: 0, maxMessageSize: 10_000_000 },
       http: { host: '::', port: 8080 },
       postgres: { kind: 'embedded', port: 5500, poolSize: 5 },
-      blobStore: { kind: 'postgres' },
+      blobStore: { kind: 'postgres', inlineMaxBytes: 65536 },
       delivery: { mode: 'relay', routes: { defaultRoute: 'relay' } },
       log: { level: 'debug' },
     });
@@ -156,7 +156,7 @@ describe('loadConfig refusals', () => {
     ['ELEMTA_MAX_MESSAGE_SIZE', 'huge', 'smtp.maxMessageSize', 'must be a size from 1 byte to 2 GiB'],
     ['ELEMTA_MAX_MESSAGE_SIZE', '3GiB', 'smtp.maxMessageSize', 'must be a size from 1 byte to 2 GiB'],
     ['ELEMTA_LOG_LEVEL', 'loud', 'log.level', 'must be one of fatal, error, warn, info, debug, trace, silent'],
-    ['ELEMTA_BLOB_STORE', 's3', 'blobStore.kind', 'must be "file" or "postgres"'],
+    ['ELEMTA_BLOB_STORE', 's3', 'blobStore.kind', 'must be "tiered", "file" or "postgres"'],
     ['ELEMTA_DELIVERY_MODE', 'smoke', 'delivery.mode', 'must be "capture" or "relay"'],
     ['DATABASE_URL', 'mysql://u:p@h/db', 'postgres.url', 'must be a URL starting with postgres:// or postgresql://'],
     ['EVENTSTORE_URL', 'http://h:2113', 'eventStore.url', 'must be a URL starting with esdb:// or esdb+discover://'],

@@ -136,6 +136,15 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
   }
 
   /** Stops subscriptions, waits for queued appends to settle, ends the LISTEN connection. The pool stays open. */
+  /**
+   * Calls `wake` whenever events may have been committed (each insert statement's NOTIFY, and after the LISTEN
+   * connection reconnects), without reading anything; returns the function that stops it. For consumers that read
+   * on their own, such as the projection runner, this is far cheaper than a subscription that reads every event.
+   */
+  onCommitted(wake: () => void): () => void {
+    return this.#notifier.subscribe(wake);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all([...this.#subscriptions].map((s) => s.stop()));

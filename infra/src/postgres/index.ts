@@ -1,3 +1,4 @@
 export * from './embedded-postgres.js';
 export * from './pool.js';
 export * from './migrations.js';
+export * from './batcher.js';

@@ -34,7 +34,7 @@ export const toMessageEventRow = (event: RecordedEvent): MessageEventRow | null 
 };
 
 export const messageEventsMigrations: readonly Migration[] = [{
-  id: 'projections-0003-message-events',
+  id: 'projections/0003-message-events',
   sql: `
   CREATE TABLE message_events (
     message_id uuid NOT NULL,

@@ -3,7 +3,7 @@ import type { Migration } from '../projection.js';
 import type { MessageRow } from './messages.fold.js';
 
 export const messagesMigrations: readonly Migration[] = [{
-  id: 'projections-0002-messages',
+  id: 'projections/0002-messages',
   sql: `
   CREATE TABLE messages (
     id uuid PRIMARY KEY,

@@ -96,7 +96,9 @@ const getMessageEvents = async (pool: pg.Pool, messageId: string): Promise<Messa
 /**
  * The message read model over the `messages` and `message_events` views. Lists are newest first by
  * (received_at, id); a cursor names a row position, so paging neither repeats nor skips rows while new messages
- * arrive. An unparseable cursor or timestamp throws `DomainError` (`INVALID_CURSOR`, `INVALID_FILTER`).
+ * arrive (messages newer than the cursor show up on a fresh first page). `first` is clamped to 1..200;
+ * `hasPreviousPage` is true whenever `after` was given; `totalCount` counts the whole filter, not the page.
+ * An unparseable cursor or timestamp throws `DomainError` (`INVALID_CURSOR`, `INVALID_FILTER`).
  */
 export const createMessageReadModel = (pool: pg.Pool): MessageReadModel => ({
   getMessage: (id) => getMessage(pool, id),

@@ -11,7 +11,7 @@ import { metadataFor } from './message-fixtures.js';
 export type TrackingDb = Readonly<{
   url: string;
   pool: pg.Pool;
-  store: EventStore;
+  store: PostgresEventStore;
   append(messageId: string, events: readonly AnyDomainEvent[]): Promise<AppendResult>;
   close(): Promise<void>;
 }>;
