@@ -62,7 +62,7 @@ describe('projection runner', () => {
       now: () => Date.now() + 60_000, onBatch: (b) => batches.push(b),
     });
     await runner.catchUp();
-    const messages = batches.filter((b) => b.projection === 'messages');
+    const messages = batches.filter((b) => b.projection === 'tracking');
     expect(messages.map((b) => b.events)).toEqual([2, 2, 2]);
     expect(messages[0]?.lagSeconds).toBeGreaterThanOrEqual(59);
     expect(messages.at(-1)?.lagSeconds).toBeGreaterThanOrEqual(59); // a full batch: there may be more
@@ -112,7 +112,7 @@ describe('projection runner', () => {
     const holder = await db.pool.connect();
     try {
       await holder.query('BEGIN');
-      await holder.query(`SELECT 1 FROM projection_checkpoints WHERE name = 'messages' FOR UPDATE`);
+      await holder.query(`SELECT 1 FROM projection_checkpoints WHERE name = 'tracking' FOR UPDATE`);
       let done = false;
       const catching = new ProjectionRunner({ pool: db.pool, store: db.store, projections: trackingProjections, lockRetryMs: 20 })
         .catchUp().then(() => { done = true; });

@@ -77,7 +77,7 @@ describe('replay', () => {
       .toEqual(new Set(['partial', 'expired', 'queued', 'cancelled']));
 
     const result = await replayProjections(db.pool, db.store, trackingProjections, { batchSize: 7 });
-    expect(result.events['message_events']).toBe(before.events.length + 1); // the session event is read, not kept
+    expect(result.events['tracking']).toBe(before.events.length + 1); // the session event is read, not kept
     expect(await views()).toEqual(before);
   });
 
