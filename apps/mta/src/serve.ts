@@ -14,6 +14,7 @@ import { ProjectionRunner, createMessageReadModel, trackingMigrations, trackingP
 import { buildSchema } from '@elemta/schema';
 import { ApiKeys, apiKeyMigrations } from './auth/api-keys.js';
 import { createHttpServer } from './http/http-server.js';
+import type { AcceptDeps } from './smtp/accept-message.js';
 import { createInboundListener, type InboundListener } from './smtp/inbound-listener.js';
 
 export type RunningElemta = Readonly<{
@@ -41,14 +42,23 @@ type WakeUps = (wake: () => void) => () => void;
 /** The event store of the configuration, with its cheap commit notifications when it has them. */
 const createEventStore = (
   config: ElemtaConfig, pool: Pool, url: string, metrics: Metrics, log: Logger,
-): { store: EventStore; wakeUps: WakeUps | null } => {
-  if (config.eventStore.kind === 'esdb') return { store: new EsdbEventStore({ connectionString: config.eventStore.url }), wakeUps: null };
+): { store: EventStore; wakeUps: WakeUps | null; inlineBodies: AcceptDeps['inlineBodies'] | null } => {
+  if (config.eventStore.kind === 'esdb') {
+    return { store: new EsdbEventStore({ connectionString: config.eventStore.url }), wakeUps: null, inlineBodies: null };
+  }
   const store = new PostgresEventStore({
     pool, listenUrl: url, log: log.child({ component: 'event-store' }),
     groupCommit: { maxBatch: config.eventStore.groupCommitMaxBatch },
     onAppend: ({ seconds, batch }) => { metrics.appendDuration.observe(seconds); metrics.appendBatchSize.observe(batch); },
   });
-  return { store, wakeUps: (wake) => store.onCommitted(wake) };
+  // Bodies that the blob store would keep in PostgreSQL anyway are committed with their events instead.
+  const maxBytes = config.blobStore.kind === 'postgres' ? Number.MAX_SAFE_INTEGER
+    : config.blobStore.kind === 'tiered' ? config.blobStore.inlineMaxBytes : -1;
+  return {
+    store,
+    wakeUps: (wake) => store.onCommitted(wake),
+    inlineBodies: maxBytes < 0 ? null : { maxBytes, append: (stream, events, options, body) => store.appendWithBody(stream, events, options, body) },
+  };
 };
 
 /**
@@ -73,7 +83,7 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
     closers.push(() => pool.end());
     const metrics = createMetrics();
 
-    const { store, wakeUps } = createEventStore(config, pool, db.url, metrics, log);
+    const { store, wakeUps, inlineBodies } = createEventStore(config, pool, db.url, metrics, log);
     const applied = await runMigrations(pool, [
       ...(config.eventStore.kind === 'postgres' ? eventStoreMigrations : []),
       ...(config.blobStore.kind === 'file' ? [] : blobStoreMigrations),
@@ -122,7 +132,7 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
     closers.push(() => http.close());
 
     const smtpDeps = {
-      store, blobs, routing: config.delivery.routes, log: log.child({ component: 'smtp' }),
+      store, blobs, routing: config.delivery.routes, log: log.child({ component: 'smtp' }), ...(inlineBodies ? { inlineBodies } : {}),
       metrics, node: config.node, hostname: config.hostname, newId, now: () => new Date(),
     };
     const listenerConfig = {

@@ -1,10 +1,10 @@
-import type { InsertedRow, InsertRow } from './queries.js';
+import type { BodyRow, InsertedRow, InsertRow } from './queries.js';
 
 export type FlushInfo = Readonly<{ events: number; seconds: number; batch: number }>;
 
 export type GroupCommitOptions = Readonly<{
-  /** Inserts the rows in ONE autocommit statement and returns them in order. */
-  insert: (rows: readonly InsertRow[]) => Promise<InsertedRow[]>;
+  /** Inserts the rows (and the bodies, if any) in ONE autocommit statement and returns the event rows in order. */
+  insert: (rows: readonly InsertRow[], bodies: readonly BodyRow[]) => Promise<InsertedRow[]>;
   /** Whether a failed batch should be retried append by append (a conflict or bad data in one append). */
   isolate: (err: unknown) => boolean;
   /** Most appends per statement. */
@@ -12,7 +12,7 @@ export type GroupCommitOptions = Readonly<{
   onFlush?: (info: FlushInfo) => void;
 }>;
 
-type Pending = { rows: readonly InsertRow[]; resolve: (rows: InsertedRow[]) => void; reject: (err: unknown) => void };
+type Pending = { rows: readonly InsertRow[]; bodies: readonly BodyRow[]; resolve: (rows: InsertedRow[]) => void; reject: (err: unknown) => void };
 
 const keyOf = (stream: string, version: number) => `${version}\u0000${stream}`;
 
@@ -33,9 +33,10 @@ export class GroupCommitter {
     this.#options = options;
   }
 
-  append(rows: readonly InsertRow[]): Promise<InsertedRow[]> {
+  /** `bodies` are message bodies committed in the same statement as the rows (see PostgresEventStore.appendWithBody). */
+  append(rows: readonly InsertRow[], bodies: readonly BodyRow[] = []): Promise<InsertedRow[]> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ rows, resolve, reject });
+      this.#queue.push({ rows, bodies, resolve, reject });
       this.#draining ??= new Promise<void>((r) => setImmediate(r)).then(() => this.#drain());
     });
   }
@@ -55,10 +56,11 @@ export class GroupCommitter {
 
   async #flush(batch: Pending[]): Promise<void> {
     const rows = batch.flatMap((p) => p.rows);
+    const bodies = batch.flatMap((p) => p.bodies);
     const started = performance.now();
     let inserted: InsertedRow[];
     try {
-      inserted = await this.#options.insert(rows);
+      inserted = await this.#options.insert(rows, bodies);
     } catch (err) {
       if (batch.length > 1 && this.#options.isolate(err)) {
         for (const pending of batch) await this.#flush([pending]);

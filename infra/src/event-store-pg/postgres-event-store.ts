@@ -10,8 +10,8 @@ import type { RawStreamReader } from '../event-store/verify-stream.js';
 import { GroupCommitter, type FlushInfo } from './group-commit.js';
 import { PgNotifier, PgSubscription, type StoreLog } from './pg-subscription.js';
 import {
-  decodePgPosition, encodePgPosition, INSERT_SQL, insertParams, LAST_EVENT_SQL, READ_STREAM_SQL, readAllSql, rowToEvent, toInsertRows,
-  type EventRow, type InsertedRow, type InsertRow,
+  bodyParams, decodePgPosition, encodePgPosition, INSERT_SQL, INSERT_WITH_BODIES_SQL, insertParams, LAST_EVENT_SQL, READ_STREAM_SQL, readAllSql, rowToEvent, toInsertRows,
+  type EventRow, type BodyRow, type InsertedRow, type InsertRow,
 } from './queries.js';
 
 export type PostgresEventStoreOptions = Readonly<{
@@ -64,7 +64,7 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
     this.#pollMs = options.pollIntervalMs ?? 500;
     this.#log = options.log;
     this.#committer = new GroupCommitter({
-      insert: (rows) => this.#insert(rows),
+      insert: (rows, bodies) => this.#insert(rows, bodies),
       isolate: isolatable,
       maxBatch: options.groupCommit?.maxBatch ?? 500,
       ...(options.onAppend ? { onFlush: options.onAppend } : {}),
@@ -85,6 +85,22 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
   }
 
   async appendToStream(stream: StreamName, events: readonly AnyDomainEvent[], options: AppendOptions): Promise<AppendResult> {
+    return this.#append(stream, events, options, []);
+  }
+
+  /**
+   * Appends like appendToStream and stores a message body in the blob store's `blobs` table in the same statement,
+   * so both become durable in one transaction and one WAL flush: the SMTP acceptance path needs one commit instead
+   * of two. The body is then read through PostgresBlobStore like any other. Needs `blobStoreMigrations` applied.
+   */
+  async appendWithBody(
+    stream: StreamName, events: readonly AnyDomainEvent[], options: AppendOptions, body: Readonly<{ sha256: string; bytes: Uint8Array }>,
+  ): Promise<AppendResult> {
+    if (!/^[0-9a-f]{64}$/.test(body.sha256)) throw new RangeError('body.sha256 must be 64 lower-case hex digits');
+    return this.#append(stream, events, options, [body]);
+  }
+
+  async #append(stream: StreamName, events: readonly AnyDomainEvent[], options: AppendOptions, bodies: readonly BodyRow[]): Promise<AppendResult> {
     this.#assertOpen();
     const { expectedVersion, metadata } = options;
     checkAppend(events, expectedVersion);
@@ -92,7 +108,7 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
       const head = await this.#head(stream, expectedVersion);
       const prepared = prepareAppend(events, head, metadata);
       try {
-        const inserted = await this.#committer.append(toInsertRows(stream, prepared, metadata));
+        const inserted = await this.#committer.append(toInsertRows(stream, prepared, metadata), bodies);
         const last = inserted.at(-1) as InsertedRow;
         return { version: last.version, position: encodePgPosition(last.xid, last.position) };
       } catch (err) {
@@ -160,9 +176,12 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
     return head;
   }
 
-  async #insert(rows: readonly InsertRow[]): Promise<InsertedRow[]> {
+  async #insert(rows: readonly InsertRow[], bodies: readonly BodyRow[]): Promise<InsertedRow[]> {
     try {
-      return (await this.#pool.query<InsertedRow>(INSERT_SQL, insertParams(rows))).rows;
+      const result = bodies.length === 0
+        ? await this.#pool.query<InsertedRow>(INSERT_SQL, insertParams(rows))
+        : await this.#pool.query<InsertedRow>(INSERT_WITH_BODIES_SQL, [...insertParams(rows), ...bodyParams(bodies)]);
+      return result.rows;
     } catch (err) {
       // Logged once per statement (a batch may carry hundreds of appends); conflicts are normal and not logged.
       if (!isUniqueViolation(err)) this.#log?.error({ err, events: rows.length }, 'event store insert failed');

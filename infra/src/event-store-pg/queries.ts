@@ -50,6 +50,28 @@ export const INSERT_SQL = `
   ORDER BY ord
   RETURNING xid::text AS xid, position::text AS position, stream, version`;
 
+/**
+ * The same insert, with message bodies written into the blob store's `blobs` table by the same statement: one
+ * transaction, so a body and the events that refer to it become durable together (never one without the other).
+ */
+export const INSERT_WITH_BODIES_SQL = `
+  WITH bodies AS (
+    INSERT INTO blobs (sha256, size, body)
+    SELECT * FROM unnest($11::text[], $12::int[], $13::bytea[]) ON CONFLICT (sha256) DO NOTHING
+  )
+  ${INSERT_SQL.trim()}`;
+
+export type BodyRow = Readonly<{ sha256: string; bytes: Uint8Array }>;
+
+export const bodyParams = (bodies: readonly BodyRow[]): unknown[] => {
+  const unique = [...new Map(bodies.map((b) => [b.sha256, b])).values()]; // one row per distinct body
+  return [
+    unique.map((b) => b.sha256),
+    unique.map((b) => b.bytes.byteLength),
+    unique.map((b) => Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength)),
+  ];
+};
+
 export type InsertRow = Readonly<{
   stream: StreamName;
   version: number;

@@ -3,7 +3,7 @@ import {
   asSessionId, commandRejected, mailboxProblem, messageRejected, recipientRejected, senderRejected, sessionEnded, sessionStarted,
   type BlobStore, type EventStore, type RoutingPolicy, type SmtpReply,
 } from '@elemta/domain';
-import { acceptMessage } from './accept-message.js';
+import { acceptMessage, type AcceptDeps } from './accept-message.js';
 import { receivedHeader } from './received-header.js';
 import { SessionRecorder } from './session-recorder.js';
 import { observeRejections, smtpError, useOwnEnhancedStatusCodes, type LibraryRejection } from './smtp-replies.js';
@@ -31,6 +31,7 @@ export type ListenerDeps = Readonly<{
   store: EventStore;
   blobs: BlobStore;
   routing: RoutingPolicy;
+  inlineBodies?: AcceptDeps['inlineBodies'];
   log: Log;
   metrics: { smtpSessions: Counter; smtpSessionsActive: Gauge; messagesAccepted: Counter; messagesRejected: Counter };
   node: string;
@@ -197,7 +198,7 @@ export const createInboundListener = (config: ListenerConfig, deps: ListenerDeps
     const params = session.envelope.mailFrom && session.envelope.mailFrom.args
       ? Object.fromEntries(Object.entries(session.envelope.mailFrom.args).map(([k, v]) => [k, String(v)])) : {};
     try {
-      await acceptMessage({ store: deps.store, blobs: deps.blobs, routing: deps.routing }, {
+      await acceptMessage({ store: deps.store, blobs: deps.blobs, routing: deps.routing, ...(deps.inlineBodies ? { inlineBodies: deps.inlineBodies } : {}) }, {
         messageId, sessionId: ctx.recorder.sessionId, body: Buffer.concat(chunks), mailFrom, rcptTo, params,
         client: clientOf(session), listener: config.name, authUser: null, tls: tlsOf(session),
         actor: `smtp:${session.remoteAddress}`, node: deps.node, now,
