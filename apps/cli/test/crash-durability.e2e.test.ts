@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileBlobStore, PostgresBlobStore, TieredBlobStore } from '@elemta/infra/blob-store';
 import { eventually, graphqlRequest, RawSmtpClient } from '@elemta/infra/testing';
-import { adminKey, freePorts, isAlive, postmasterPid, startDaemon, waitHealthy, type Daemon } from './support/daemon.js';
+import { adminKey, CLI, daemonEnv, freePorts, isAlive, postmasterPid, startDaemon, waitHealthy, type Daemon } from './support/daemon.js';
 
 const dirs: string[] = [];
 const daemons: Daemon[] = [];
@@ -101,6 +102,13 @@ describe('crash durability: nothing acknowledged is lost', () => {
     process.kill(second.child.pid!, 'SIGTERM');
     expect(await second.exited).toBe(0);
     expect(postmasterPid(dataDir)).toBeNull(); // PostgreSQL was stopped cleanly with Elemta
+
+    // and `elemta replay` rebuilds the views from the log, with the message back in them
+    const replay = spawnSync(process.execPath, [CLI, 'replay'], { env: daemonEnv(dataDir, ports), encoding: 'utf8', timeout: 120_000 });
+    expect(replay.status, replay.stderr).toBe(0);
+    expect(replay.stdout).toMatch(/replayed tracking/);
+    await start(dataDir, ports);
+    await verifyDurable(dataDir, ports, [id]);
   });
 
   it('survives a power cut (Elemta and PostgreSQL killed at once) in the middle of a load', async () => {

@@ -11,17 +11,20 @@ export type Daemon = { child: ChildProcess; output: () => string; exited: Promis
 
 export const freePorts = async (): Promise<Ports> => ({ smtp: await freePort(), http: await freePort(), pg: await freePort() });
 
+/** The environment of a test daemon: its own data directory and ports, nothing else from the outside. */
+export const daemonEnv = (dataDir: string, ports: Ports, env: Record<string, string> = {}): Record<string, string> => ({
+  PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp',
+  ELEMTA_DATA_DIR: dataDir, ELEMTA_SMTP_PORT: String(ports.smtp), ELEMTA_SUBMISSION_PORT: '0',
+  ELEMTA_HTTP_PORT: String(ports.http), ELEMTA_PG_PORT: String(ports.pg), ELEMTA_LOG_LEVEL: 'warn', ...env,
+});
+
 /** Starts `elemta serve` as a real process, in its own process group (so a test can kill the group). */
 export const startDaemon = (dataDir: string, ports: Ports, env: Record<string, string> = {}): Daemon => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx turbo run build)`);
   const child = spawn(process.execPath, [CLI, 'serve'], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp',
-      ELEMTA_DATA_DIR: dataDir, ELEMTA_SMTP_PORT: String(ports.smtp), ELEMTA_SUBMISSION_PORT: '0',
-      ELEMTA_HTTP_PORT: String(ports.http), ELEMTA_PG_PORT: String(ports.pg), ELEMTA_LOG_LEVEL: 'warn', ...env,
-    },
+    env: daemonEnv(dataDir, ports, env),
   });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
