@@ -206,7 +206,7 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
     ...options.settings,
   };
   const args = ['-D', dataDir, '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
-  const child = spawn(bins.postgres, args, { detached: true, stdio: ['ignore', fd, fd], ...(owner ?? {}), env: { ...process.env, LC_MESSAGES: 'C' } });
+  const child = spawn(bins.postgres, args, { detached: true, stdio: ['ignore', fd, fd], ...(owner ?? {}), env: { LC_MESSAGES: 'C', LANG: 'C' } });
   closeSync(fd);
   child.unref();
   let exited = false;
