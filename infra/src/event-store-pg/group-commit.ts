@@ -9,6 +9,11 @@ export type GroupCommitOptions = Readonly<{
   isolate: (err: unknown) => boolean;
   /** Most appends per statement. */
   maxBatch: number;
+  /**
+   * Statements in flight at once (default 1). More than one lets a new batch start while the previous one waits
+   * for its WAL flush; PostgreSQL's own group commit then shares flushes between them.
+   */
+  maxInFlight?: number;
   onFlush?: (info: FlushInfo) => void;
 }>;
 
@@ -26,32 +31,51 @@ const keyOf = (stream: string, version: number) => `${version}\u0000${stream}`;
  */
 export class GroupCommitter {
   readonly #options: GroupCommitOptions;
+  readonly #maxInFlight: number;
   #queue: Pending[] = [];
-  #draining: Promise<void> | null = null;
+  #inFlight = 0;
+  #scheduled = false;
+  #idleWaiters: Array<() => void> = [];
 
   constructor(options: GroupCommitOptions) {
     this.#options = options;
+    this.#maxInFlight = Math.max(1, options.maxInFlight ?? 1);
   }
 
   /** `bodies` are message bodies committed in the same statement as the rows (see PostgresEventStore.appendWithBody). */
   append(rows: readonly InsertRow[], bodies: readonly BodyRow[] = []): Promise<InsertedRow[]> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ rows, bodies, resolve, reject });
-      this.#draining ??= new Promise<void>((r) => setImmediate(r)).then(() => this.#drain());
+      this.#schedule();
     });
   }
 
   /** Resolves when every queued append has settled. */
-  async idle(): Promise<void> {
-    while (this.#draining) await this.#draining;
+  idle(): Promise<void> {
+    if (this.#queue.length === 0 && this.#inFlight === 0 && !this.#scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      await this.#flush(this.#queue.splice(0, this.#options.maxBatch));
+  /** Gathers the appends of the current event-loop turn, then starts as many statements as there are free slots. */
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (this.#queue.length > 0 && this.#inFlight < this.#maxInFlight) {
+      const batch = this.#queue.splice(0, this.#options.maxBatch);
+      this.#inFlight++;
+      void this.#flush(batch).finally(() => {
+        this.#inFlight--;
+        if (this.#queue.length > 0) this.#pump();
+        else if (this.#inFlight === 0 && !this.#scheduled) this.#idleWaiters.splice(0).forEach((r) => r());
+      });
     }
-    // Reset in the same synchronous step as the emptiness check: an append arriving later starts a new drain.
-    this.#draining = null;
   }
 
   async #flush(batch: Pending[]): Promise<void> {

@@ -45,5 +45,19 @@ CREATE TRIGGER events_notify AFTER INSERT ON events
   FOR EACH STATEMENT EXECUTE FUNCTION events_notify();
 `;
 
+/**
+ * NOTIFY inside the inserting transaction made every append commit under PostgreSQL's cluster-wide notification
+ * lock, which is held across the commit's WAL flush (async.c, PreCommit_Notify): appends could not group-commit
+ * with each other or with any other writer. The store now wakes its own listeners after each commit and
+ * announces commits to other processes from a separate, write-free transaction (PostgresEventStore).
+ */
+const notifyAfterCommit = `
+DROP TRIGGER events_notify ON events;
+DROP FUNCTION events_notify();
+`;
+
 /** Run with `runMigrations(pool, eventStoreMigrations)` from `@elemta/infra/postgres` before constructing the store. */
-export const eventStoreMigrations: readonly Migration[] = [{ id: 'event-store/0001-events', sql: createEvents }];
+export const eventStoreMigrations: readonly Migration[] = [
+  { id: 'event-store/0001-events', sql: createEvents },
+  { id: 'event-store/0002-notify-after-commit', sql: notifyAfterCommit },
+];

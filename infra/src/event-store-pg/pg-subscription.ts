@@ -33,6 +33,11 @@ export class PgNotifier {
     return () => this.#listeners.delete(wake);
   }
 
+  /** Wakes this process's listeners at once (after a commit of ours), without waiting for the notification. */
+  wakeLocal(): void {
+    this.#wakeAll();
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#retry) clearTimeout(this.#retry);

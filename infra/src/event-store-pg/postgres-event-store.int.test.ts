@@ -41,6 +41,27 @@ const appendOne = (store: PostgresEventStore, expectedVersion: number | 'any' = 
 };
 
 describe('PostgresEventStore', () => {
+  it('wakes subscribers of another store (another process) through NOTIFY sent after the commit', async () => {
+    const { url, pool, store: writer } = await freshStore();
+    const reader = new PostgresEventStore({ pool, listenUrl: url, pollIntervalMs: 10_000 }); // polling cannot explain success
+    cleanups.push(() => reader.close());
+    const seen: string[] = [];
+    const subscription = reader.subscribeToAll({ after: null }, async (events) => { seen.push(...events.map((e) => e.metadata.stream)); });
+    await sleep(300); // subscribed, caught up, asleep
+    const s = newSession();
+    const started = Date.now();
+    await writer.appendToStream(s.stream, [probeEvent(1)], { expectedVersion: 0, metadata: metadataFor(s.id) });
+    await waitFor('the other store\'s event', () => seen.includes(s.stream), 3000);
+    expect(Date.now() - started).toBeLessThan(3000);
+    await subscription.stop();
+  });
+
+  it('does not notify inside the inserting transaction (which would serialise every commit on the notify lock)', async () => {
+    const { pool } = await freshStore();
+    const { rows } = await pool.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'events'::regclass AND NOT tgisinternal ORDER BY tgname`);
+    expect(rows.map((r) => r.tgname)).toEqual(['events_no_truncate', 'events_no_update_delete']);
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE of events in the database itself', async () => {
     const { pool, store } = await freshStore();
     await appendOne(store);

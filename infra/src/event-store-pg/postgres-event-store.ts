@@ -8,6 +8,7 @@ import { GENESIS_HASH } from '../event-store/hash-chain.js';
 import { checkAppend, prepareAppend, upcastRecorded, type StreamHead } from '../event-store/prepare-append.js';
 import type { RawStreamReader } from '../event-store/verify-stream.js';
 import { GroupCommitter, type FlushInfo } from './group-commit.js';
+import { EVENTS_CHANNEL } from './migrations.js';
 import { PgNotifier, PgSubscription, type StoreLog } from './pg-subscription.js';
 import {
   bodyParams, decodePgPosition, encodePgPosition, INSERT_SQL, INSERT_WITH_BODIES_SQL, insertParams, LAST_EVENT_SQL, READ_STREAM_SQL, readAllSql, rowToEvent, toInsertRows,
@@ -21,7 +22,8 @@ export type PostgresEventStoreOptions = Readonly<{
   listenUrl: string;
   log?: StoreLog;
   /** Most appends per group-commit statement (default 500). */
-  groupCommit?: { maxBatch?: number };
+  /** maxBatch: most appends per statement (500); maxInFlight: statements in flight at once (3). */
+  groupCommit?: { maxBatch?: number; maxInFlight?: number };
   /** Called after each committed group-commit statement: events written, its duration, appends it carried. */
   onAppend?: (info: FlushInfo) => void;
   /** Subscription polling fallback when no notification arrives (default 500 ms). */
@@ -57,6 +59,8 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
   readonly #pollMs: number;
   readonly #log: StoreLog | undefined;
   #closed = false;
+  #announcing: Promise<void> | null = null;
+  #announceAgain = false;
 
   constructor(options: PostgresEventStoreOptions) {
     this.#pool = options.pool;
@@ -67,7 +71,11 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
       insert: (rows, bodies) => this.#insert(rows, bodies),
       isolate: isolatable,
       maxBatch: options.groupCommit?.maxBatch ?? 500,
-      ...(options.onAppend ? { onFlush: options.onAppend } : {}),
+      maxInFlight: options.groupCommit?.maxInFlight ?? 3,
+      onFlush: (info) => {
+        this.#committed();
+        options.onAppend?.(info);
+      },
     });
   }
 
@@ -165,6 +173,7 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
     this.#closed = true;
     await Promise.all([...this.#subscriptions].map((s) => s.stop()));
     await this.#committer.idle();
+    await this.#announcing;
     await this.#notifier.close();
   }
 
@@ -174,6 +183,29 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
     const head = last ?? { version: 0, hash: GENESIS_HASH };
     if (expected !== 'any' && head.version !== expected) throw new WrongExpectedVersionError(stream, expected, head.version);
     return head;
+  }
+
+  /**
+   * After a batch committed: this process's subscriptions wake at once, and other processes hear of it through one
+   * NOTIFY sent from a separate transaction that writes nothing (so it waits for no WAL flush). Announcements are
+   * coalesced: while one is in flight, any number of commits lead to exactly one more.
+   */
+  #committed(): void {
+    this.#notifier.wakeLocal();
+    if (this.#announcing) {
+      this.#announceAgain = true;
+      return;
+    }
+    this.#announcing = this.#pool.query(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`).then(
+      () => undefined,
+      (err: unknown) => { if (!this.#closed) this.#log?.warn({ err }, 'commit announcement failed; other nodes will poll'); },
+    ).finally(() => {
+      this.#announcing = null;
+      if (this.#announceAgain && !this.#closed) {
+        this.#announceAgain = false;
+        this.#committed();
+      }
+    });
   }
 
   async #insert(rows: readonly InsertRow[], bodies: readonly BodyRow[]): Promise<InsertedRow[]> {

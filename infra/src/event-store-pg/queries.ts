@@ -38,26 +38,32 @@ export const readAllSql = (withTypes: boolean): string => `
   LIMIT $3`;
 
 /**
- * One statement for a whole group-commit batch: arrays in, rows out, ordered so positions follow the order
- * of the batch. The JSON travels as text and is cast per row (a jsonb[] literal would need its own escaping).
+ * One statement for a whole group-commit batch: the rows travel as one JSON document (serialised once, parsed once
+ * by PostgreSQL, with none of the per-element escaping of text[] literals) and come out ordered as the batch, so
+ * positions follow its order. A JSON null `data` becomes the JSON value null, as the column requires.
  */
 export const INSERT_SQL = `
   INSERT INTO events (stream, version, event_id, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
-  SELECT stream, version, event_id, type, schema_version, data::jsonb, metadata::jsonb, recorded_at, prev_hash, hash
-  FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::text[], $7::text[],
-              $8::timestamptz[], $9::text[], $10::text[])
-       WITH ORDINALITY AS r(stream, version, event_id, type, schema_version, data, metadata, recorded_at, prev_hash, hash, ord)
-  ORDER BY ord
+  SELECT r.stream, r.version, r.event_id, r.type, r.schema_version, COALESCE(r.data, 'null'::jsonb), r.metadata,
+         r.recorded_at, r.prev_hash, r.hash
+  FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (
+         stream text, version int, event_id uuid, type text, schema_version int, data jsonb, metadata jsonb,
+         recorded_at timestamptz, prev_hash text, hash text)) WITH ORDINALITY
+       AS r(stream, version, event_id, type, schema_version, data, metadata, recorded_at, prev_hash, hash, ord)
+  ORDER BY r.ord
   RETURNING xid::text AS xid, position::text AS position, stream, version`;
 
 /**
  * The same insert, with message bodies written into the blob store's `blobs` table by the same statement: one
  * transaction, so a body and the events that refer to it become durable together (never one without the other).
+ * The bodies travel as ONE binary parameter (no hex text), cut into rows by offset and length.
  */
 export const INSERT_WITH_BODIES_SQL = `
   WITH bodies AS (
     INSERT INTO blobs (sha256, size, body)
-    SELECT * FROM unnest($11::text[], $12::int[], $13::bytea[]) ON CONFLICT (sha256) DO NOTHING
+    SELECT b.sha256, b.size, substring($5::bytea FROM b.off + 1 FOR b.size)
+    FROM unnest($2::text[], $3::int[], $4::int[]) AS b(sha256, size, off)
+    ON CONFLICT (sha256) DO NOTHING
   )
   ${INSERT_SQL.trim()}`;
 
@@ -65,10 +71,17 @@ export type BodyRow = Readonly<{ sha256: string; bytes: Uint8Array }>;
 
 export const bodyParams = (bodies: readonly BodyRow[]): unknown[] => {
   const unique = [...new Map(bodies.map((b) => [b.sha256, b])).values()]; // one row per distinct body
+  const offsets: number[] = [];
+  let offset = 0;
+  for (const b of unique) {
+    offsets.push(offset);
+    offset += b.bytes.byteLength;
+  }
   return [
     unique.map((b) => b.sha256),
     unique.map((b) => b.bytes.byteLength),
-    unique.map((b) => Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength)),
+    offsets,
+    Buffer.concat(unique.map((b) => b.bytes)),
   ];
 };
 
@@ -92,16 +105,10 @@ export const toInsertRows = (stream: StreamName, prepared: PreparedAppend, metad
 export type InsertedRow = Readonly<{ xid: string; position: string; stream: string; version: number }>;
 
 export const insertParams = (rows: readonly InsertRow[]): unknown[] => [
-  rows.map((r) => r.stream),
-  rows.map((r) => r.version),
-  rows.map((r) => r.eventId),
-  rows.map((r) => r.event.type),
-  rows.map((r) => r.event.schemaVersion),
-  rows.map((r) => JSON.stringify(r.event.data ?? null)),
-  rows.map((r) => JSON.stringify(storedMetadata(r.metadata))),
-  rows.map((r) => r.recordedAt),
-  rows.map((r) => r.prevHash),
-  rows.map((r) => r.hash),
+  JSON.stringify(rows.map((r) => ({
+    stream: r.stream, version: r.version, event_id: r.eventId, type: r.event.type, schema_version: r.event.schemaVersion,
+    data: r.event.data ?? null, metadata: storedMetadata(r.metadata), recorded_at: r.recordedAt, prev_hash: r.prevHash, hash: r.hash,
+  }))),
 ];
 
 const storedMetadata = ({ correlationId, causationId, actor, node }: EventMetadata): EventMetadata =>
