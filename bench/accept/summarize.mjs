@@ -12,7 +12,7 @@ const targets = [...new Set(rows.map((r) => r.target))];
 const rate = (t) => median(nums(rows.filter((r) => r.target === t && r.status === 'OK'), 'accept_mps'));
 const reference = rate('postfix-hold');
 console.log(`\nDurable acceptance: ${msgs} messages x ${size} B payload, ${sessions} smtp-source sessions, connections reused\n`);
-console.log('| target | OK/runs | accepted msgs/s | x Postfix (accept, hold) | all in views after s | peak RSS MB (elemta: node process) | PostgreSQL peak PSS MB | machine CPU % |');
+console.log('| target | OK/runs | accepted msgs/s | x Postfix (accept, hold) | all in views after s | peak RSS MB (Elemta: its node process; Postfix: all its processes) | peak PSS MB (Elemta: its PostgreSQL; Postfix: all its processes) | machine CPU % |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const t of targets) {
   const rs = rows.filter((r) => r.target === t);

@@ -1,11 +1,11 @@
 import type { Migration } from '../postgres/migrations.js';
 
-/** The channel the statement-level insert trigger notifies; subscriptions LISTEN on it for live wake-up. */
+/** The channel commits are announced on (after they commit); subscriptions LISTEN on it for live wake-up. */
 export const EVENTS_CHANNEL = 'elemta_events';
 
 const createEvents = `
 CREATE TABLE events (
-  position       bigserial PRIMARY KEY,
+  position       bigserial NOT NULL,
   -- The inserting transaction: readers order by (xid, position) and read only transactions older than every
   -- transaction still running, so a slow transaction can never commit "behind" a subscriber (see queries.ts).
   xid            xid8 NOT NULL DEFAULT pg_current_xact_id(),
@@ -19,10 +19,11 @@ CREATE TABLE events (
   recorded_at    timestamptz NOT NULL,
   prev_hash      text NOT NULL,
   hash           text NOT NULL,
+  -- Two indexes only, because every index is written on the acceptance path: the global read order, and the
+  -- per-stream optimistic concurrency check. Type-filtered reads filter that order (see queries.ts).
+  PRIMARY KEY (xid, position),
   UNIQUE (stream, version)
 );
-CREATE INDEX events_xid_position_idx ON events (xid, position);
-CREATE INDEX events_type_xid_position_idx ON events (type, xid, position);
 
 -- The log is append-only, enforced by the database itself so no code path (or psql session) can rewrite history.
 -- Statement-level, so even an UPDATE or DELETE that matches no row is refused.
@@ -35,29 +36,11 @@ CREATE TRIGGER events_no_update_delete BEFORE UPDATE OR DELETE ON events
 CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
   FOR EACH STATEMENT EXECUTE FUNCTION events_refuse_change();
 
--- One notification per inserting statement (a group-commit batch is one statement); delivered at commit.
-CREATE FUNCTION events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('${EVENTS_CHANNEL}', '');
-  RETURN NULL;
-END $$;
-CREATE TRIGGER events_notify AFTER INSERT ON events
-  FOR EACH STATEMENT EXECUTE FUNCTION events_notify();
-`;
-
-/**
- * NOTIFY inside the inserting transaction made every append commit under PostgreSQL's cluster-wide notification
- * lock, which is held across the commit's WAL flush (async.c, PreCommit_Notify): appends could not group-commit
- * with each other or with any other writer. The store now wakes its own listeners after each commit and
- * announces commits to other processes from a separate, write-free transaction (PostgresEventStore).
- */
-const notifyAfterCommit = `
-DROP TRIGGER events_notify ON events;
-DROP FUNCTION events_notify();
+-- No NOTIFY trigger: a transaction that notifies commits under PostgreSQL's cluster-wide notification lock,
+-- held across its WAL flush (async.c, PreCommit_Notify), so appends could not group-commit with each other or
+-- with any other writer. The store wakes its own listeners after each commit and tells other processes from a
+-- separate transaction that writes nothing (PostgresEventStore).
 `;
 
 /** Run with `runMigrations(pool, eventStoreMigrations)` from `@elemta/infra/postgres` before constructing the store. */
-export const eventStoreMigrations: readonly Migration[] = [
-  { id: 'event-store/0001-events', sql: createEvents },
-  { id: 'event-store/0002-notify-after-commit', sql: notifyAfterCommit },
-];
+export const eventStoreMigrations: readonly Migration[] = [{ id: 'event-store/0001-events', sql: createEvents }];
