@@ -93,7 +93,15 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
     if (applied.length > 0) log.info({ applied }, 'database migrations applied');
     closers.push(() => store.close());
 
-    const files = () => new FileBlobStore({ dir: join(config.dataDir, 'blobs') });
+    const files = () => {
+      const store = new FileBlobStore({ dir: join(config.dataDir, 'blobs') });
+      // in the background: a large store must not delay start-up
+      store.sweepTemporaryFiles().then(
+        (removed) => { if (removed > 0) log.info({ removed }, 'removed temporary files of interrupted body writes'); },
+        (err: unknown) => log.warn({ err }, 'could not sweep temporary body files'),
+      );
+      return store;
+    };
     const blobs: BlobStore = config.blobStore.kind === 'postgres' ? new PostgresBlobStore({ pool })
       : config.blobStore.kind === 'file' ? files()
       : new TieredBlobStore(new PostgresBlobStore({ pool }), files(), config.blobStore.inlineMaxBytes);

@@ -1,6 +1,6 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeBlobStoreContract } from './blob-store.contract.js';
 import { BlobCorruptedError, BlobStoreError } from './blob-store-errors.js';
@@ -59,5 +59,26 @@ describe('FileBlobStore on disk', () => {
     const store = new FileBlobStore({ dir: freshDir() });
     await store.close();
     await expect(store.put(Buffer.from('x'))).rejects.toThrow(/closed/);
+  });
+});
+
+describe('FileBlobStore temporary files', () => {
+  it('sweeps the temporary files an interrupted write left behind, keeping bodies and its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'elemta-sweep-'));
+    try {
+      const store = new FileBlobStore({ dir });
+      const { ref } = await store.put(Buffer.from('Subject: kept\r\n\r\nbody\r\n'));
+      const leaf = dirname(store.pathOf(ref));
+      const stale = join(leaf, `${ref}.999999.0.tmp`);
+      const ours = join(leaf, `${ref}.${process.pid}.7.tmp`);
+      writeFileSync(stale, 'half a body');
+      writeFileSync(ours, 'being written');
+      expect(await store.sweepTemporaryFiles()).toBe(1);
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(ours)).toBe(true);
+      expect(await store.get(ref)).not.toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

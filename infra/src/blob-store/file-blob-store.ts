@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BlobStore, StoredBlob } from '@elemta/domain';
 import { BlobCorruptedError, BlobStoreError } from './blob-store-errors.js';
@@ -33,6 +33,30 @@ export class FileBlobStore implements BlobStore {
   }
 
   /** Where the blob with this ref lives (or would live). */
+  /**
+   * Deletes the temporary files that writes interrupted by a crash left beside their final names
+   * (`<sha256>.<pid>.<n>.tmp`); those of this process are kept. Returns how many it removed. Never a body:
+   * a body is only ever visible under its final name, after its rename.
+   */
+  async sweepTemporaryFiles(): Promise<number> {
+    const mine = `.${process.pid}.`;
+    let removed = 0;
+    const list = async (dir: string) => readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const first of await list(this.dir)) {
+      if (!first.isDirectory() || !/^[0-9a-f]{2}$/.test(first.name)) continue;
+      for (const second of await list(join(this.dir, first.name))) {
+        if (!second.isDirectory()) continue;
+        const leaf = join(this.dir, first.name, second.name);
+        for (const entry of await list(leaf)) {
+          if (entry.isFile() && entry.name.endsWith('.tmp') && !entry.name.includes(mine)) {
+            await unlink(join(leaf, entry.name)).then(() => removed++, () => {});
+          }
+        }
+      }
+    }
+    return removed;
+  }
+
   pathOf(ref: string): string {
     return join(this.dir, ref.slice(0, 2), ref.slice(2, 4), ref);
   }

@@ -12,6 +12,7 @@ const LOCK_KEY = 0x656c656d; // 'elem': one migrator at a time across nodes
 export const runMigrations = async (pool: pg.Pool, migrations: readonly Migration[]): Promise<string[]> => {
   const client = await pool.connect();
   try {
+    await client.query('SET statement_timeout = 0'); // an index on a large table may take long; the pool's limit is for requests
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
@@ -33,6 +34,7 @@ export const runMigrations = async (pool: pg.Pool, migrations: readonly Migratio
     return applied;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {});
+    await client.query('RESET statement_timeout').catch(() => {});
     client.release();
   }
 };
