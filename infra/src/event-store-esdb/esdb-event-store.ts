@@ -9,7 +9,7 @@ import {
   type RecordedEvent, type StreamName, type SubscribeOptions, type Subscription,
 } from '@elemta/domain';
 import { GENESIS_HASH } from '../event-store/hash-chain.js';
-import { checkAppend, prepareAppend, upcastRecorded, type PreparedAppend, type StreamHead } from '../event-store/prepare-append.js';
+import { checkAppend, prepareAppend, toStreamRead, upcastRecorded, type PreparedAppend, type StreamHead } from '../event-store/prepare-append.js';
 import type { RawStreamReader } from '../event-store/verify-stream.js';
 import { EsdbSubscription } from './esdb-subscription.js';
 import {
@@ -59,8 +59,7 @@ export class EsdbEventStore implements EventStore, RawStreamReader {
   async readStream<E extends AnyDomainEvent = AnyDomainEvent>(
     stream: StreamName,
   ): Promise<{ version: number; events: RecordedEvent<E>[] }> {
-    const raw = await this.readStreamRaw(stream);
-    return { version: raw.at(-1)?.metadata.version ?? 0, events: raw.map(upcastRecorded) as RecordedEvent<E>[] };
+    return toStreamRead<E>(await this.readStreamRaw(stream));
   }
 
   /** The stream's events exactly as stored (not upcast), for `verifyChain`. */

@@ -5,7 +5,7 @@ import {
   type RecordedEvent, type StreamName, type SubscribeOptions, type Subscription,
 } from '@elemta/domain';
 import { GENESIS_HASH } from '../event-store/hash-chain.js';
-import { checkAppend, prepareAppend, upcastRecorded, type StreamHead } from '../event-store/prepare-append.js';
+import { checkAppend, prepareAppend, toStreamRead, upcastRecorded, type StreamHead } from '../event-store/prepare-append.js';
 import type { RawStreamReader } from '../event-store/verify-stream.js';
 import { GroupCommitter, type FlushInfo } from './group-commit.js';
 import { EVENTS_CHANNEL } from './migrations.js';
@@ -82,8 +82,7 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
   async readStream<E extends AnyDomainEvent = AnyDomainEvent>(
     stream: StreamName,
   ): Promise<{ version: number; events: RecordedEvent<E>[] }> {
-    const raw = await this.readStreamRaw(stream);
-    return { version: raw.at(-1)?.metadata.version ?? 0, events: raw.map(upcastRecorded) as RecordedEvent<E>[] };
+    return toStreamRead<E>(await this.readStreamRaw(stream));
   }
 
   /** The stream's events exactly as stored (not upcast), for `verifyChain`. */

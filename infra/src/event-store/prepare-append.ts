@@ -52,3 +52,7 @@ export const upcastRecorded = (event: RecordedEvent): RecordedEvent => {
   const current = upcastEvent({ type: event.type, schemaVersion: event.schemaVersion, data: event.data });
   return { type: current.type, schemaVersion: current.schemaVersion, data: current.data, metadata: event.metadata };
 };
+
+/** A stream read as the port returns it: its version (the last event's) and its events upcast. */
+export const toStreamRead = <E extends AnyDomainEvent>(raw: readonly RecordedEvent[]): { version: number; events: RecordedEvent<E>[] } =>
+  ({ version: raw.at(-1)?.metadata.version ?? 0, events: raw.map(upcastRecorded) as RecordedEvent<E>[] });

@@ -1,33 +1,11 @@
 import { isUuid, type MessageEvent, type RecordedEvent } from '@elemta/domain';
-import type { MessageStatus, RecipientView } from '../read-models.js';
+import type { MessageStatus, MessageView, RecipientView } from '../read-models.js';
 
 export type RecipientStatus = RecipientView['status'];
-export type RecipientRow = Readonly<{
-  address: string;
-  domain: string;
-  status: RecipientStatus;
-  route: string | null;
-  zone: string | null;
-}>;
+export type RecipientRow = RecipientView;
 
-/** One row of the `messages` view. Timestamps are ISO-8601 strings taken from events, never from the clock. */
-export type MessageRow = Readonly<{
-  id: string;
-  status: MessageStatus;
-  mailFrom: string;
-  recipients: readonly RecipientRow[];
-  subject: string | null;
-  fromHeader: string | null;
-  messageIdHeader: string | null;
-  sizeBytes: number;
-  bodySha256: string;
-  receivedAt: string;
-  updatedAt: string;
-  listener: string;
-  clientAddress: string | null;
-  authUser: string | null;
-  sessionId: string | null;
-}>;
+/** One row of the `messages` view, as readers see it. Timestamps are ISO-8601 strings taken from events, never from the clock. */
+export type MessageRow = MessageView;
 
 export const messagesHandles = [
   'MessageAccepted', 'MessageQueued', 'RecipientDelivered', 'RecipientDeferred', 'RecipientBounced',
