@@ -13,7 +13,7 @@ import { StatusBadge } from './status-badge';
 type Loaded = { message: MessageDetail | null; error: string | null; loading: boolean };
 
 /** Re-reads the message every few seconds: delivery keeps appending events while the page is open. */
-const useMessage = (request: AuthedRequest, enabled: boolean, id: string | null, refreshMs = 4000): Loaded => {
+const useMessage = (request: AuthedRequest, enabled: boolean, id: string | null, refreshMs = 1000): Loaded => {
   const [state, setState] = useState<Loaded>({ message: null, error: null, loading: true });
   useEffect(() => {
     if (!enabled || !id) return;

@@ -22,10 +22,10 @@ const CHROMIUM_ARGS = [
 
 const subject = `Dashboard e2e ${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
-const sendMail = async (smtpPort: number): Promise<void> => {
+const sendMail = async (smtpPort: number, mailSubject = subject): Promise<void> => {
   const transport = createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true, name: 'e2e.example.org' });
   try {
-    await transport.sendMail({ from: 'alice@example.org', to: 'bob@example.net', subject, text: 'Hello Bob,\r\nthis is the dashboard test.\r\n' });
+    await transport.sendMail({ from: 'alice@example.org', to: 'bob@example.net', subject: mailSubject, text: 'Hello Bob,\r\nthis is the dashboard test.\r\n' });
   } finally {
     transport.close();
   }
@@ -108,5 +108,14 @@ describe('dashboard against a real elemta daemon', () => {
     expect(await accepted.getByTestId('event-data').textContent()).toContain('bob@example.net');
     expect(await accepted.getByTestId('event-hash').textContent()).toMatch(/^[0-9a-f]{8}…[0-9a-f]{4}$/);
     await page.screenshot({ path: join(ARTIFACTS, 'message.png'), fullPage: true });
+
+    // Live: with the list open, a message accepted over SMTP appears without a reload.
+    await page.goto(`${baseUrl}/messages/`);
+    await page.getByTestId('message-row').first().waitFor({ state: 'visible', timeout: 30_000 });
+    const live = `${subject} live`;
+    const sentAt = Date.now();
+    await sendMail(daemon!.ports.smtp, live);
+    await page.getByTestId('message-row').filter({ hasText: live }).waitFor({ state: 'visible', timeout: 10_000 });
+    console.log(`[dashboard e2e] a message accepted over SMTP appeared in the open list ${Date.now() - sentAt} ms after the send began`);
   });
 });
