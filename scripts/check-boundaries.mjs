@@ -24,9 +24,15 @@ const walk = (dir) => readdirSync(dir).flatMap((name) => {
   return statSync(path).isDirectory() ? walk(path) : /\.tsx?$/.test(name) && !isTest(path) ? [path] : [];
 });
 
+// `check-boundaries.mjs <package>` checks one package (its own lint task); without an argument, all of them.
+const only = process.argv[2];
+if (only && !(only in rules)) {
+  console.error(`unknown package ${only}; one of ${Object.keys(rules).join(', ')}`);
+  process.exit(2);
+}
 const problems = [];
 let files = 0;
-for (const [pkg, rule] of Object.entries(rules)) {
+for (const [pkg, rule] of Object.entries(rules).filter(([name]) => !only || name === only)) {
   for (const dir of rule.dirs) {
     for (const file of walk(join(root, dir))) {
       files++;
@@ -48,4 +54,4 @@ if (problems.length > 0) {
   console.error(`dependency rules (STYLE.md §1, §9) broken:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   process.exit(1);
 }
-console.log(`dependency rules hold in ${files} source files`);
+console.log(`dependency rules hold in ${files} source files${only ? ` of ${only}` : ''}`);
