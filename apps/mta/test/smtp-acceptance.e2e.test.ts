@@ -202,5 +202,10 @@ describe('GraphQL authentication', () => {
     expect(await health.json()).toEqual({ status: 'ok', checks: { database: true, eventStore: true } });
     const metrics = await (await fetch(`http://127.0.0.1:${elemta.ports.http}/metrics`)).text();
     expect(metrics).toMatch(/elemta_smtp_messages_accepted_total\{listener="mx"\} [1-9]/);
+    expect(metrics).toMatch(/elemta_smtp_sessions_total\{listener="mx"\} [1-9]/);
+    expect(metrics).toMatch(/elemta_smtp_messages_rejected_total\{listener="mx",code="552"\} [1-9]/);
+    expect(metrics).toMatch(/elemta_eventstore_append_duration_seconds_count [1-9]/);
+    expect(metrics).toMatch(/elemta_projection_lag_seconds\{projection="tracking"\} \d/);
+    expect(metrics).toMatch(/elemta_projection_events_processed_total\{projection="tracking"\} [1-9]/);
   });
 });
