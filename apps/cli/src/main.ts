@@ -33,7 +33,8 @@ const main = async (argv: readonly string[]): Promise<number> => {
     }
     throw err;
   }
-  const log = createLogger({ level: config.log.level, node: config.node });
+  // JSON lines for log collectors; short readable lines when a person watches a terminal
+  const log = createLogger({ level: config.log.level, node: config.node, pretty: process.stdout.isTTY === true });
   switch (command) {
     case 'serve':
       return serveCommand(config, log);
