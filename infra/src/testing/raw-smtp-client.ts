@@ -51,6 +51,11 @@ export class RawSmtpClient {
     return this.next();
   }
 
+  /** The client's port, as the server records it (SessionStarted's client.port). */
+  get localPort(): number {
+    return this.socket.localPort ?? 0;
+  }
+
   write(raw: string | Buffer): void {
     this.socket.write(raw);
   }
