@@ -32,17 +32,3 @@ export const handleCommand = async <C, E extends AnyDomainEvent, S>(
     }
   }
 };
-
-/** For a new stream whose state is known to be empty: decide on the initial state and append with expectedVersion 0. */
-export const handleNewStreamCommand = async <C, E extends AnyDomainEvent, S>(
-  store: EventStore,
-  decider: Decider<C, E, S>,
-  stream: StreamName,
-  command: C,
-  metadata: EventMetadata,
-): Promise<HandleResult<E>> => {
-  const decided = decider.decide(command, decider.initialState);
-  if (decided.length === 0) return { events: [], result: null, version: 0 };
-  const result = await store.appendToStream(stream, decided, { expectedVersion: 0, metadata });
-  return { events: decided, result, version: result.version };
-};

@@ -36,6 +36,11 @@ export type AcceptDeps = Readonly<{
   inlineBodies?: Readonly<{ maxBytes: number; append: AppendWithBody }>;
 }>;
 
+const inlineBlob = (body: Uint8Array): StoredBlob => {
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  return { sha256, ref: sha256, sizeBytes: body.byteLength };
+};
+
 /**
  * The durability rule of DESIGN.md: the body is stored (fsync'd) first, then MessageAccepted and MessageQueued are
  * appended in one atomic append; only when both have resolved may the caller answer 250. With `inlineBodies` a
@@ -47,8 +52,7 @@ export const acceptMessage = async (deps: AcceptDeps, input: AcceptInput): Promi
   const now = input.now.toISOString();
   try {
     const inline = deps.inlineBodies && input.body.byteLength <= deps.inlineBodies.maxBytes ? deps.inlineBodies : null;
-    const sha256 = createHash('sha256').update(input.body).digest('hex');
-    const stored: StoredBlob = inline ? { sha256, ref: sha256, sizeBytes: input.body.byteLength } : await deps.blobs.put(input.body);
+    const stored: StoredBlob = inline ? inlineBlob(input.body) : await deps.blobs.put(input.body); // the store hashes what it keeps
     const command: AcceptMessage = {
       type: 'AcceptMessage',
       data: {
@@ -74,7 +78,7 @@ export const acceptMessage = async (deps: AcceptDeps, input: AcceptInput): Promi
     const options: AppendOptions = {
       expectedVersion: 0, metadata: { correlationId: input.messageId, causationId: input.sessionId, actor: input.actor, node: input.node },
     };
-    if (inline) await inline.append(stream, events, options, { sha256, bytes: input.body });
+    if (inline) await inline.append(stream, events, options, { sha256: stored.sha256, bytes: input.body });
     else await deps.store.appendToStream(stream, events, options);
     return { messageId: input.messageId };
   } catch (err) {
@@ -82,7 +86,7 @@ export const acceptMessage = async (deps: AcceptDeps, input: AcceptInput): Promi
   }
 };
 
-export const toSmtpError = (err: unknown): SmtpReplyError & { cause?: unknown } => {
+const toSmtpError = (err: unknown): SmtpReplyError & { cause?: unknown } => {
   if (err instanceof DomainError) return Object.assign(smtpError(554, '5.6.0', `Message refused: ${err.message}`), { cause: err });
   const reason = err instanceof EventStoreUnavailable ? 'event store unavailable' : 'local error in processing';
   return Object.assign(smtpError(451, '4.3.0', `Temporary failure (${reason}), please try again later`), { cause: err });
