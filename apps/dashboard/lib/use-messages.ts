@@ -46,7 +46,7 @@ export const useMessages = (
   filter: MessageFilter,
   options: { pageSize?: number; refreshMs?: number } = {},
 ) => {
-  const { pageSize = 50, refreshMs = 1000 } = options;
+  const { pageSize = 50, refreshMs = 500 } = options;
   const [state, setState] = useState<MessagesState>(INITIAL);
   const generation = useRef(0);
   const filterKey = JSON.stringify(filter);

@@ -113,9 +113,15 @@ describe('dashboard against a real elemta daemon', () => {
     await page.goto(`${baseUrl}/messages/`);
     await page.getByTestId('message-row').first().waitFor({ state: 'visible', timeout: 30_000 });
     const live = `${subject} live`;
-    const sentAt = Date.now();
     await sendMail(daemon!.ports.smtp, live);
-    await page.getByTestId('message-row').filter({ hasText: live }).waitFor({ state: 'visible', timeout: 10_000 });
-    console.log(`[dashboard e2e] a message accepted over SMTP appeared in the open list ${Date.now() - sentAt} ms after the send began`);
+    const acceptedAt = Date.now(); // the 250 has arrived
+    // checked on every animation frame: a locator's waitFor re-checks only every 500 ms after its first tries
+    await page.waitForFunction(
+      (text) => [...document.querySelectorAll('[data-testid="message-row"]')].some((row) => row.textContent?.includes(text)),
+      live, { polling: 'raf', timeout: 10_000 },
+    );
+    const visibleAfterMs = Date.now() - acceptedAt;
+    console.log(`[dashboard e2e] a message appeared in the open list ${visibleAfterMs} ms after its 250`);
+    expect(visibleAfterMs).toBeLessThan(1000); // the issue's promise: visible within one second
   });
 });
