@@ -1,0 +1,31 @@
+/** One mail exchanger of a destination, with the addresses it resolved to (IPv4 first, then IPv6). */
+export type MailExchanger = Readonly<{ exchange: string; priority: number; addresses: readonly string[] }>;
+
+/**
+ * Where mail for a domain goes (RFC 5321 §5.1, RFC 7505):
+ * - `exchangers`: MX hosts in preference order (equal preferences in random order, RFC 5321 §5.1);
+ *   `implicit` when the domain has no MX and its own A/AAAA records stand in for one.
+ * - `nullMx`: the domain publishes `MX 0 .` and accepts no mail (permanent).
+ * - `noSuchDomain`: NXDOMAIN (permanent).
+ * - `noMailHost`: the domain exists but has neither MX nor A/AAAA, or every MX host resolves to nothing (permanent).
+ * Temporary failures (SERVFAIL, timeouts, refused) are thrown as `DnsTemporaryError`.
+ */
+export type Destination =
+  | Readonly<{ kind: 'exchangers'; implicit: boolean; exchangers: readonly MailExchanger[] }>
+  | Readonly<{ kind: 'nullMx' }>
+  | Readonly<{ kind: 'noSuchDomain' }>
+  | Readonly<{ kind: 'noMailHost' }>;
+
+/** A DNS answer that may change on retry: SERVFAIL, timeout, refused, network error. */
+export class DnsTemporaryError extends Error {
+  override readonly name = 'DnsTemporaryError';
+  constructor(message: string, readonly rcode: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The resolver port the delivery path uses; production and tests run the same implementation. */
+export interface MailResolver {
+  resolveDestination(domain: string): Promise<Destination>;
+  close(): Promise<void>;
+}
