@@ -13,3 +13,5 @@ export * from './message/index.js';
 export * from './policies/routing.js';
 export * from './policies/addresses.js';
 export { deciderSpec } from './testing/decider-spec.js';
+export * from './policies/retry-schedule.js';
+export * from './dsn/compose-dsn.js';

@@ -1,14 +1,28 @@
 import { assertNever, DomainError } from '../errors.js';
 import { messageAccepted, messageQueued, type MessageEvent } from '../events/message-events.js';
 import type { AcceptMessage, MessageCommand } from './commands.js';
+import { cancel, hold, release, requestRetry } from './decide-admin.js';
+import { expire, recordAttempt } from './decide-delivery.js';
 import type { MessageState } from './state.js';
 
 export const decide = (command: MessageCommand, state: MessageState): MessageEvent[] => {
   switch (command.type) {
     case 'AcceptMessage':
       return accept(command, state);
+    case 'RecordDeliveryAttempt':
+      return recordAttempt(command, state);
+    case 'ExpireMessage':
+      return expire(command, state);
+    case 'HoldMessage':
+      return hold(command, state);
+    case 'ReleaseMessage':
+      return release(command, state);
+    case 'CancelMessage':
+      return cancel(command, state);
+    case 'RequestRetry':
+      return requestRetry(command, state);
     default:
-      return assertNever(command.type);
+      return assertNever(command);
   }
 };
 

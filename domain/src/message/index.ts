@@ -6,6 +6,9 @@ import { evolve, initialState, type MessageState } from './state.js';
 
 export * from './commands.js';
 export { decide } from './decide.js';
-export { evolve, initialState, type MessageState, type RecipientStatus } from './state.js';
+export {
+  dueRecipients, evolve, expiresAt, initialState, pendingOf, DSN_FOR_ANNOTATION,
+  type KnownMessageState, type MessageState, type RecipientState, type RecipientStatus,
+} from './state.js';
 
 export const messageDecider: Decider<MessageCommand, MessageEvent, MessageState> = { initialState, decide, evolve };

@@ -1,8 +1,10 @@
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { prioritySchema } from '@elemta/domain';
+import { deliveryConfigSchema } from './delivery-config.schema.js';
 import { boolean, host, integer, optionalPort, port, size, urlWithScheme } from './fields.js';
+
+export { deliveryConfigSchema, type TransportConfig, type ZoneConfig } from './delivery-config.schema.js';
 
 /** One schema per slice (STYLE §9). Objects are strict: a misspelt key is an error, not a silent default. */
 export const smtpConfigSchema = z.strictObject({
@@ -40,28 +42,6 @@ export const blobStoreConfigSchema = z.strictObject({
   /** tiered: bodies up to this size go to PostgreSQL, larger ones to files. */
   inlineMaxBytes: integer(0, 16 * 1024 * 1024).default(64 * 1024),
 });
-
-const routeName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a route name such as "relay" or "capture"');
-const domainName = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/, 'must be a domain name');
-
-export const deliveryConfigSchema = z.strictObject({
-  mode: z.enum(['capture', 'relay'], { error: 'must be "capture" or "relay"' }).default('capture'),
-  routes: z.strictObject({
-    defaultRoute: routeName.optional(),
-    domains: z.record(domainName, routeName).default({}),
-    defaultZone: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a zone name').default('default'),
-    defaultPriority: prioritySchema.default('normal'),
-  }).prefault({}),
-}).transform(({ mode, routes }) => ({
-  mode,
-  // Routing keys are compared with lower-cased recipient domains (domain/policies/routing.ts).
-  routes: {
-    defaultRoute: routes.defaultRoute ?? (mode === 'relay' ? 'relay' : 'capture'),
-    domains: Object.fromEntries(Object.entries(routes.domains).map(([d, r]) => [d.toLowerCase().replace(/\.$/, ''), r])),
-    defaultZone: routes.defaultZone,
-    defaultPriority: routes.defaultPriority,
-  },
-}));
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const logConfigSchema = z.strictObject({

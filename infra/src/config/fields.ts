@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration, parseRate } from './durations.js';
 import { parseSize } from './size.js';
 
 /** Values from the environment are strings; YAML gives numbers and booleans. Both are accepted. */
@@ -74,3 +75,36 @@ export const urlWithScheme = (schemes: readonly string[], parse: boolean) => {
     }
   }, message);
 };
+
+/** A duration in seconds, from seconds or a string such as `30s`, `5m`, `4h`, `5d`, within [min, max] seconds. */
+export const duration = (min: number, max: number) =>
+  z.unknown().transform((value, ctx): number => {
+    const seconds = parseDuration(value);
+    if (seconds === null || seconds < min || seconds > max) {
+      ctx.addIssue({ code: 'custom', message: `must be a duration from ${min} s to ${max} s, e.g. 30, "500ms", "30s", "5m", "4h" or "5d", got ${show(value)}` });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+
+/** A rate limit such as `100/hour`. */
+export const rate = () =>
+  z.unknown().transform((value, ctx) => {
+    const parsed = parseRate(value);
+    if (parsed === null) {
+      ctx.addIssue({ code: 'custom', message: `must be a rate such as "100/hour", "10/minute", "5000/day" or "2/second", got ${show(value)}` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+/** A decimal number in [min, max]. */
+export const decimal = (min: number, max: number) =>
+  z.unknown().transform((value, ctx): number => {
+    const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+    if (!Number.isFinite(n) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: `must be a number from ${min} to ${max}, got ${show(value)}` });
+      return z.NEVER;
+    }
+    return n;
+  });

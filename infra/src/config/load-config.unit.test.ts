@@ -37,7 +37,18 @@ describe('loadConfig defaults', () => {
       postgres: { kind: 'embedded', port: 5433, poolSize: 20 },
       eventStore: { kind: 'postgres', groupCommitMaxBatch: 500 },
       blobStore: { kind: 'tiered', inlineMaxBytes: 65536 },
-      delivery: { mode: 'capture', routes: { defaultRoute: 'capture', domains: {}, defaultZone: 'default', defaultPriority: 'normal' } },
+      delivery: {
+        mode: 'capture',
+        routes: { defaultRoute: 'capture', domains: {}, defaultZone: 'default', defaultPriority: 'normal', rules: [] },
+        transports: {
+          relay: { kind: 'relay', port: 25, tls: 'opportunistic', connectTimeout: 30, maxConnectionsPerDestination: 10, maxMessagesPerConnection: 100 },
+          capture: { kind: 'capture' },
+        },
+        zones: { default: { bindAddresses: [], maxConnections: 100, domainThrottles: {} } },
+        retry: { initialDelay: 300, multiplier: 2, maxDelay: 14400, jitter: 0.1, maxQueueTime: 432000 },
+        workers: { enabled: true, concurrency: 100, batchSize: 100, lease: 300, pollInterval: 1 },
+        dns: { servers: [], timeout: 5 },
+      },
       log: { level: 'info' },
     });
   });
@@ -89,6 +100,9 @@ eventStore: { groupCommitMaxBatch: 100 }
 delivery:
   mode: relay
   routes: { defaultRoute: capture, domains: { Example.ORG: lmtp }, defaultZone: bulk, defaultPriority: low }
+  transports: { lmtp: { kind: lmtp, host: 127.0.0.1 } }
+  zones: { bulk: { bindAddresses: [127.0.0.2], throttle: 100/hour } }
+  retry: { initialDelay: 1m, maxQueueTime: 2d }
 log: { level: warn }
 `);
     expect(loadConfig({ ELEMTA_CONFIG: file })).toMatchObject({
@@ -97,7 +111,13 @@ log: { level: warn }
       http: { port: 9000, host: '127.0.0.1' },
       postgres: { kind: 'external', url: 'postgres://u:p@db/elemta', poolSize: 50 },
       eventStore: { kind: 'postgres', groupCommitMaxBatch: 100 },
-      delivery: { mode: 'relay', routes: { defaultRoute: 'capture', domains: { 'example.org': 'lmtp' }, defaultZone: 'bulk', defaultPriority: 'low' } },
+      delivery: {
+        mode: 'relay',
+        routes: { defaultRoute: 'capture', domains: { 'example.org': 'lmtp' }, defaultZone: 'bulk', defaultPriority: 'low' },
+        transports: { lmtp: { kind: 'lmtp', host: '127.0.0.1', port: 24 } },
+        zones: { bulk: { bindAddresses: ['127.0.0.2'], throttle: { count: 100, windowSeconds: 3600 } } },
+        retry: { initialDelay: 60, maxQueueTime: 172800 },
+      },
       log: { level: 'warn' },
     });
   });
@@ -164,6 +184,32 @@ describe('loadConfig refusals', () => {
   ])('%s=%s fails naming %s', (env, value, key, problem) => {
     expect(failure({ [env]: value })).toContain(`\n  ${key}: ${problem}`);
     expect(failure({ [env]: value })).toContain(`(from ${env})`);
+  });
+
+  it('stops on unknown route and zone names, naming the key', () => {
+    const file = yamlFile([
+      'delivery:',
+      '  routes: { defaultRoute: smarthost, domains: { example.org: nowhere }, defaultZone: bulk, rules: [ { senderDomain: a.test, zone: vip } ] }',
+      '  zones: { mail: { throttle: lots } }',
+      '  transports: { out: { kind: carrier-pigeon } }',
+      '',
+    ].join('\n'));
+    const message = failure({ ELEMTA_CONFIG: file });
+    expect(message).toContain('  delivery.transports.out.kind: must be relay, smarthost, lmtp, maildir or capture');
+    expect(message).toContain('  delivery.zones.mail.throttle: must be a rate such as "100/hour"');
+    const routes = failure({ ELEMTA_CONFIG: yamlFile('delivery: { routes: { defaultRoute: smarthost, domains: { example.org: nowhere }, defaultZone: bulk, rules: [ { zone: vip } ] } }\n') });
+    expect(routes).toContain('  delivery.routes.defaultRoute: unknown route "smarthost"; define it under delivery.transports or use one of "relay", "capture"');
+    expect(routes).toContain('  delivery.routes.domains.example.org: unknown route "nowhere"');
+    expect(routes).toContain('  delivery.routes.defaultZone: unknown zone "bulk"; define it under delivery.zones or use one of "default"');
+    expect(routes).toContain('  delivery.routes.rules.0.zone: unknown zone "vip"');
+  });
+
+  it('reads durations and rates in their usual spellings', () => {
+    const config = loadConfig({ ELEMTA_CONFIG: yamlFile('delivery: { retry: { initialDelay: 500ms, maxDelay: 2h, maxQueueTime: 5d }, zones: { bulk: { domainThrottles: { gmail.com: 10/minute } } } }\n') });
+    expect(config.delivery.retry).toMatchObject({ initialDelay: 0.5, maxDelay: 7200, maxQueueTime: 432000 });
+    expect(config.delivery.zones['bulk']?.domainThrottles).toEqual({ 'gmail.com': { count: 10, windowSeconds: 60 } });
+    expect(failure({ ELEMTA_CONFIG: yamlFile('delivery: { retry: { initialDelay: 1h, maxDelay: 1m } }\n') }))
+      .toContain('  delivery.retry.maxDelay: must not be shorter than delivery.retry.initialDelay');
   });
 
   it('never echoes a database URL, which may hold a password', () => {

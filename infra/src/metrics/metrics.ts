@@ -23,7 +23,20 @@ export type Metrics = Readonly<{
   projectionLag: Gauge<'projection'>;
   projectionEventsProcessed: Counter<'projection'>;
   blobWriteDuration: Histogram;
+  /** One per recipient outcome of an attempt: `outcome` is delivered, deferred, bounced or expired. */
+  deliveries: Counter<'zone' | 'outcome'>;
+  /** One per attempt (one SMTP transaction or local delivery). */
+  deliveryDuration: Histogram<'zone' | 'route'>;
+  /** Recipients in the queue view, by status and zone (read from PostgreSQL when scraped). */
+  queueSize: Gauge<'status' | 'zone'>;
+  /** Age of the oldest message still in the queue. */
+  queueOldestAge: Gauge;
+  /** Deliveries that found their recipients already settled (a lease ran out mid-delivery). */
+  deliveryDuplicates: Counter<'zone'>;
 }>;
+
+/** Delivery attempts take from milliseconds (loopback, capture) to minutes (a slow MX, a timeout). */
+export const DELIVERY_BUCKETS_SECONDS: readonly number[] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 /**
  * Builds every Elemta metric on a fresh Registry, with Node's default process metrics registered on it too.
@@ -64,6 +77,22 @@ export const createMetrics = (): Metrics => {
     blobWriteDuration: new Histogram({
       name: 'elemta_blobstore_write_duration_seconds', help: 'Time for a body to become durable in the blob store',
       buckets: [...LATENCY_BUCKETS_SECONDS], registers,
+    }),
+    deliveries: new Counter({
+      name: 'elemta_delivery_recipients_total', help: 'Recipient outcomes of delivery attempts', labelNames: ['zone', 'outcome'], registers,
+    }),
+    deliveryDuration: new Histogram({
+      name: 'elemta_delivery_attempt_duration_seconds', help: 'Duration of one delivery attempt', labelNames: ['zone', 'route'],
+      buckets: [...DELIVERY_BUCKETS_SECONDS], registers,
+    }),
+    queueSize: new Gauge({
+      name: 'elemta_queue_recipients', help: 'Recipients waiting in the queue', labelNames: ['status', 'zone'], registers,
+    }),
+    queueOldestAge: new Gauge({
+      name: 'elemta_queue_oldest_message_age_seconds', help: 'Age of the oldest message in the queue (0 when empty)', registers,
+    }),
+    deliveryDuplicates: new Counter({
+      name: 'elemta_delivery_duplicates_total', help: 'Attempts whose recipients another worker had already settled', labelNames: ['zone'], registers,
     }),
   };
 };

@@ -2,3 +2,4 @@ export * from './embedded-postgres.js';
 export * from './pool.js';
 export * from './migrations.js';
 export * from './batcher.js';
+export * from './throttles.js';

@@ -1,0 +1,3 @@
+export * from './dns-types.js';
+export { InvalidDomainError } from './domain-name.js';
+export { createMailResolver, type MailResolverOptions } from './mail-resolver.js';
