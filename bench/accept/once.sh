@@ -8,7 +8,7 @@ MSGS=${1:-5000}
 DIR=$(mktemp -d)
 trap 'kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; rm -rf "$DIR"' EXIT
 ELEMTA_DATA_DIR=$DIR ELEMTA_SMTP_PORT=2550 ELEMTA_SUBMISSION_PORT=0 ELEMTA_HTTP_PORT=2551 ELEMTA_PG_PORT=2552 \
-  ELEMTA_LOG_LEVEL=warn node "$ROOT/apps/cli/dist/main.js" serve >"$DIR/elemta.out" 2>&1 &
+  ELEMTA_LOG_LEVEL=warn ELEMTA_DELIVERY_WORKERS=false node "$ROOT/apps/cli/dist/main.js" serve >"$DIR/elemta.out" 2>&1 &
 PID=$!
 for _ in $(seq 1 600); do curl -sf http://127.0.0.1:2551/healthz >/dev/null && break; sleep 0.1; done
 t0=$(date +%s%N)

@@ -36,7 +36,7 @@ run_elemta() {
   local rep=$1 dir=$RUN_DIR/elemta-data pid pgpid key t0 t1 rc c0 c1 visible_s n hwm pss
   rm -rf "$dir"; mkdir -p "$dir"
   ELEMTA_DATA_DIR=$dir ELEMTA_SMTP_PORT=$PORT_SMTP ELEMTA_SUBMISSION_PORT=0 ELEMTA_HTTP_PORT=$PORT_HTTP \
-    ELEMTA_PG_PORT=$PORT_PG ELEMTA_LOG_LEVEL=warn ELEMTA_HOSTNAME=mx.bench.test \
+    ELEMTA_PG_PORT=$PORT_PG ELEMTA_LOG_LEVEL=warn ELEMTA_HOSTNAME=mx.bench.test ELEMTA_DELIVERY_WORKERS=false \
     node "$ROOT/apps/cli/dist/main.js" serve >"$RUN_DIR/elemta.out" 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT_HTTP/healthz" >/dev/null && break; sleep 0.1; done

@@ -10,3 +10,4 @@ export { messagesProjection } from './messages/messages.projection.js';
 export { evolveMessageRow, messageStatusOf, type MessageRow, type RecipientRow } from './messages/messages.fold.js';
 export { messageEventsProjection, toMessageEventRow, type MessageEventRow } from './message-events/message-events.projection.js';
 export { createMessageReadModel, MAX_PAGE_SIZE } from './read/message-read-model.js';
+export * from './queue/index.js';

@@ -52,9 +52,9 @@ const verifyDurable = async (dataDir: string, ports: { http: number; pg: number 
   for (const id of ids) {
     const message = await eventually(async () => {
       const { body } = await graphqlRequest<{ message: any }>(ports.http, key, QUERY, { id });
-      return body.data?.message?.events.length === 2 ? body.data.message : undefined;
+      return (body.data?.message?.events.length ?? 0) >= 2 ? body.data.message : undefined; // capture delivery may add more
     }, 30_000);
-    expect(message.events.map((e: { type: string }) => e.type)).toEqual(['MessageAccepted', 'MessageQueued']);
+    expect(message.events.slice(0, 2).map((e: { type: string }) => e.type)).toEqual(['MessageAccepted', 'MessageQueued']);
     const { bodySha256, bodyRef } = message.events[0].data;
     const body = await blobs.get(bodyRef);
     expect(body, `body of ${id}`).not.toBeNull();

@@ -9,11 +9,15 @@ import { PostgresEventStore, eventStoreMigrations } from '@elemta/infra/event-st
 import { newId } from '@elemta/infra/ids';
 import type { Logger } from '@elemta/infra/logger';
 import { createMetrics, type Metrics } from '@elemta/infra/metrics';
-import { createPool, runMigrations, startEmbeddedPostgres, type Pool, type RunningPostgres } from '@elemta/infra/postgres';
-import { ProjectionRunner, createMessageReadModel, trackingMigrations, trackingProjections } from '@elemta/projections';
+import { createPool, runMigrations, startEmbeddedPostgres, throttleMigrations, type Pool, type RunningPostgres } from '@elemta/infra/postgres';
+import {
+  ProjectionRunner, createMessageReadModel, createQueueReadModel, queueMigrations, queueProjection, trackingMigrations, trackingProjections,
+} from '@elemta/projections';
 import { buildSchema } from '@elemta/schema';
 import { ApiKeys, apiKeyMigrations } from './auth/api-keys.js';
+import { startDelivery, type RunningDelivery } from './delivery/start-delivery.js';
 import { createHttpServer } from './http/http-server.js';
+import { watchQueueGauges } from './delivery/queue-gauges.js';
 import type { AcceptDeps } from './smtp/accept-message.js';
 import { createInboundListener, type InboundListener } from './smtp/inbound-listener.js';
 
@@ -88,6 +92,8 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
       ...(config.eventStore.kind === 'postgres' ? eventStoreMigrations : []),
       ...(config.blobStore.kind === 'file' ? [] : blobStoreMigrations),
       ...trackingMigrations,
+      ...queueMigrations,
+      ...throttleMigrations,
       ...apiKeyMigrations,
     ]);
     if (applied.length > 0) log.info({ applied }, 'database migrations applied');
@@ -107,12 +113,14 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
       : new TieredBlobStore(new PostgresBlobStore({ pool }), files(), config.blobStore.inlineMaxBytes);
     closers.push(() => blobs.close());
 
+    let delivery: RunningDelivery | null = null;
     const runner = new ProjectionRunner({
-      pool, store, projections: trackingProjections, log: log.child({ component: 'projections' }),
+      pool, store, projections: [...trackingProjections, queueProjection], log: log.child({ component: 'projections' }),
       ...(wakeUps ? { wakeUps } : {}),
       onBatch: ({ projection, events, lagSeconds }) => {
         metrics.projectionEventsProcessed.inc({ projection }, events);
         metrics.projectionLag.set({ projection }, lagSeconds);
+        if (projection === queueProjection.name) delivery?.wake(); // new or changed queue rows: claim now
       },
     });
     await runner.start();
@@ -121,7 +129,8 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
     const actor = `system:http@${config.node}`;
     const keys = new ApiKeys(pool, store, actor, config.node);
     const createdAdminKey = await keys.ensureAdminKey(config.dataDir);
-    const readModels = { messages: createMessageReadModel(pool) };
+    const readModels = { messages: createMessageReadModel(pool), queue: createQueueReadModel(pool) };
+    closers.push(watchQueueGauges(readModels.queue, metrics, log));
     const dashboardDir = defaultDashboardDir();
     if (!existsSync(join(dashboardDir, 'index.html'))) log.warn({ dashboardDir }, 'dashboard not built: / will answer 404');
     const http = createHttpServer({
@@ -154,6 +163,13 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
     }
     closers.push(async () => { await Promise.all(listeners.map((l) => l.close())); });
     const smtpPorts = await Promise.all(listeners.map((l) => l.listen()));
+
+    if (config.delivery.workers.enabled) {
+      const accept = { store, blobs, routing: config.delivery.routes, ...(inlineBodies ? { inlineBodies } : {}) };
+      delivery = startDelivery({ config, pool, store, blobs, accept, metrics, log, newId });
+      const running = delivery;
+      closers.push(() => running.stop());
+    }
 
     const ports = { smtp: smtpPorts[0]!.port, submission: smtpPorts[1]?.port ?? null, http: httpPort };
     log.info({ ...ports, dataDir: config.dataDir, eventStore: config.eventStore.kind, delivery: config.delivery.mode }, 'elemta started');

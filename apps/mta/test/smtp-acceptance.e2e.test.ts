@@ -23,6 +23,7 @@ beforeAll(async () => {
     ELEMTA_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, ELEMTA_SMTP_PORT: String(await freePort()),
     ELEMTA_SUBMISSION_PORT: '0', ELEMTA_HTTP_PORT: String(await freePort()), ELEMTA_LOG_LEVEL: 'silent',
     ELEMTA_MAX_MESSAGE_SIZE: String(MAX_SIZE), ELEMTA_NODE_NAME: 'e2e', ELEMTA_HOSTNAME: 'mx.elemta.test',
+    ELEMTA_DELIVERY_WORKERS: 'false', // messages stay queued: this file is about acceptance
   });
   elemta = await startElemta({ ...config, smtp: { ...config.smtp, disableReverseLookup: true } }, createLogger({ level: 'silent', node: 'e2e' }));
   adminKey = readFileSync(join(dataDir, 'admin.key'), 'utf8').trim();

@@ -3,3 +3,5 @@ export * from './test-postgres.js';
 export * from './raw-smtp-client.js';
 export * from './graphql-client.js';
 export { default as postgresGlobalSetup } from './postgres.global-setup.js';
+export * from './dns-test-server.js';
+export * from './smtp-sinks.js';

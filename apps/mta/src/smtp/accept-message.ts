@@ -4,7 +4,7 @@ import {
   type AcceptMessage, type AnyDomainEvent, type AppendOptions, type AppendResult, type BlobStore, type ClientInfo,
   type EventStore, type RoutingPolicy, type StoredBlob, type StreamName,
 } from '@elemta/domain';
-import { summarizeHeaders } from './header-summary.js';
+import { headerBlock, parseHeaders, summarizeHeaders } from './header-summary.js';
 import { smtpError, type SmtpReplyError } from './smtp-replies.js';
 
 export type AcceptInput = Readonly<{
@@ -21,6 +21,8 @@ export type AcceptInput = Readonly<{
   actor: string;
   node: string;
   now: Date;
+  /** Recorded in MessageAccepted (e.g. `elemta.dsnFor` on a DSN). */
+  annotations?: Readonly<Record<string, string>>;
 }>;
 
 /** Appends events and stores a body in one transaction (PostgresEventStore.appendWithBody). */
@@ -68,8 +70,8 @@ export const acceptMessage = async (deps: AcceptDeps, input: AcceptInput): Promi
         listener: input.listener,
         authUser: input.authUser,
         tls: input.tls,
-        annotations: {},
-        recipients: planRecipients(input.rcptTo, deps.routing, now),
+        annotations: { ...input.annotations },
+        recipients: planRecipients(input.rcptTo, deps.routing, now, routingContext(deps.routing, input)),
       },
       metadata: { now },
     };
@@ -84,6 +86,13 @@ export const acceptMessage = async (deps: AcceptDeps, input: AcceptInput): Promi
   } catch (err) {
     throw toSmtpError(err);
   }
+};
+
+/** Header lookups for zone rules; the header block is parsed only when a rule looks at a header. */
+const routingContext = (routing: RoutingPolicy, input: AcceptInput) => {
+  if (!routing.rules?.some((r) => r.header)) return { mailFrom: input.mailFrom, header: () => null };
+  const headers = parseHeaders(headerBlock(input.body));
+  return { mailFrom: input.mailFrom, header: (name: string) => headers.get(name.toLowerCase()) ?? null };
 };
 
 const toSmtpError = (err: unknown): SmtpReplyError & { cause?: unknown } => {

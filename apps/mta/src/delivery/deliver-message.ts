@@ -1,0 +1,185 @@
+import {
+  asMessageId, DomainError, dueRecipients, expiresAt, handleCommand, messageDecider, messageStream,
+  type AttemptOutcome, type BlobStore, type EventStore, type KnownMessageState, type MessageAccepted, type MessageEvent,
+  type RecordedEvent, type RetryPolicy, type SmtpReply,
+} from '@elemta/domain';
+import type { Logger } from '@elemta/infra/logger';
+import type { Metrics } from '@elemta/infra/metrics';
+import type { DeliveryReport, Transport } from '@elemta/infra/smtp-delivery';
+import type { ZoneRuntime } from './zone-runtime.js';
+
+export type DeliveryDeps = Readonly<{
+  store: EventStore;
+  blobs: BlobStore;
+  /** Route name → transport. */
+  transports: ReadonlyMap<string, Transport>;
+  zones: ReadonlyMap<string, ZoneRuntime>;
+  defaultZone: string;
+  retry: RetryPolicy;
+  node: string;
+  newId: () => string;
+  now: () => Date;
+  random: () => number;
+  metrics: Metrics;
+  log: Logger;
+  /** Called with the events an append produced, so that BounceQueued turns into a DSN at once. */
+  onAppended: (messageId: string, events: readonly MessageEvent[]) => Promise<void>;
+}>;
+
+/** What became of a claimed message: `retryAt` when a throttle held back a destination, so the claim waits that long. */
+export type DeliveryResult = Readonly<{ retryAt: Date | null }>;
+
+type Group = { route: string; domain: string; zone: string; recipients: string[] };
+
+const reply = (code: number, enhancedCode: string, text: string, command: string): SmtpReply => ({ code, enhancedCode, text, command });
+
+/** RFC 5321 §4.1.2: a domain is required; an address without one can never be delivered. */
+const VALID_DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$|^\[[0-9a-f.:]+\]$|^[^\x00-\x7f].*$/i;
+
+const groupsOf = (state: KnownMessageState, due: readonly string[]): Group[] => {
+  const groups = new Map<string, Group>();
+  for (const address of due) {
+    const r = state.recipients[address]!;
+    const key = `${r.route}\n${r.domain}\n${r.zone}`;
+    const group = groups.get(key) ?? { route: r.route, domain: r.domain, zone: r.zone, recipients: [] };
+    group.recipients.push(address);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+};
+
+/** Outcomes decided without a transport: the same reply for every recipient of the group. */
+const allOutcomes = (recipients: readonly string[], status: AttemptOutcome['status'], r: SmtpReply): AttemptOutcome[] =>
+  recipients.map((recipient) => ({ recipient, status, reply: r }));
+
+const emptyReport = (outcomes: AttemptOutcome[]): DeliveryReport =>
+  ({ outcomes, mxHost: null, mxAddress: null, localAddress: null, tls: null, durationMs: 0 });
+
+/**
+ * Delivers the due recipients of one claimed message. The queue view only said the message is probably due: the
+ * stream is read and folded, and `dueRecipients` decides (DESIGN.md, Delivery). Recipients go in one transaction per
+ * route, destination domain and zone. Each attempt is appended with the stream's expected version through
+ * `handleCommand`, so two workers never both record one attempt. Never throws for a peer's answer or a local failure
+ * of one delivery; it throws only when the event store fails, and the claim then runs out and another try follows.
+ */
+export const deliverMessage = async (deps: DeliveryDeps, messageId: string): Promise<DeliveryResult> => {
+  const stream = messageStream(asMessageId(messageId));
+  const { events } = await deps.store.readStream<MessageEvent>(stream);
+  const state = events.reduce(messageDecider.evolve, messageDecider.initialState);
+  if (state.status !== 'Queued' || state.held) return { retryAt: null };
+  const now = deps.now();
+  if (now.getTime() >= expiresAt(state, deps.retry.maxQueueSeconds)) {
+    await record(deps, messageId, {
+      type: 'ExpireMessage', data: { messageId, maxQueueSeconds: deps.retry.maxQueueSeconds, dsnMessageId: deps.newId() },
+      metadata: { now: now.toISOString() },
+    }, deps.defaultZone);
+    return { retryAt: null };
+  }
+  const due = dueRecipients(state, now.toISOString());
+  if (due.length === 0) return { retryAt: null };
+  const accepted = events.find((e): e is RecordedEvent<MessageAccepted> => e.type === 'MessageAccepted')!;
+  let body: Buffer | null | undefined;
+  const loadBody = async () => {
+    if (body === undefined) {
+      const bytes = await deps.blobs.get(accepted.data.bodyRef);
+      body = bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null;
+    }
+    return body;
+  };
+  // destinations in parallel; their appends to the one stream meet in handleCommand's expected-version retries
+  const groups = groupsOf(state, due);
+  const held = await Promise.all(groups.map((group) =>
+    deliverGroup(deps, { messageId, mailFrom: accepted.data.envelope.mailFrom, group, loadBody, conflictRetries: groups.length + 2 })));
+  const retryAt = held.filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
+  return { retryAt };
+};
+
+type GroupInput = Readonly<{
+  messageId: string; mailFrom: string; group: Group; loadBody: () => Promise<Buffer | null>; conflictRetries: number;
+}>;
+
+/** One attempt for one group; returns the time to come back when a throttle refused it. */
+const deliverGroup = async (deps: DeliveryDeps, input: GroupInput): Promise<Date | null> => {
+  const { messageId, group } = input;
+  const zone = deps.zones.get(group.zone) ?? deps.zones.get(deps.defaultZone)!;
+  const log = deps.log.child({ messageId, domain: group.domain, route: group.route, zone: zone.name });
+  const throttled = await zone.throttle(group.domain);
+  if (!throttled.allowed) {
+    log.debug({ throttle: throttled.key, retryAt: throttled.retryAt }, 'delivery throttled');
+    return throttled.retryAt;
+  }
+  const attemptId = deps.newId();
+  const release = await zone.acquireSlot();
+  const started = performance.now();
+  let report: DeliveryReport;
+  try {
+    report = await attempt(deps, { ...input, attemptId, zone }, log);
+  } finally {
+    release();
+  }
+  deps.metrics.deliveryDuration.observe({ zone: zone.name, route: group.route }, (performance.now() - started) / 1000);
+  await record(deps, messageId, {
+    type: 'RecordDeliveryAttempt',
+    data: {
+      messageId, attemptId, zone: zone.name, localAddress: report.localAddress, mxHost: report.mxHost, mxAddress: report.mxAddress,
+      tls: report.tls, durationMs: Math.round(report.durationMs), outcomes: report.outcomes, retry: deps.retry,
+      jitter: deps.random(), dsnMessageId: deps.newId(),
+    },
+    metadata: { now: deps.now().toISOString() },
+  }, zone.name, input.conflictRetries);
+  return null;
+};
+
+type AttemptInput = GroupInput & Readonly<{ attemptId: string; zone: ZoneRuntime }>;
+
+const attempt = async (deps: DeliveryDeps, input: AttemptInput, log: Logger): Promise<DeliveryReport> => {
+  const { group } = input;
+  if (!VALID_DOMAIN.test(group.domain)) {
+    const text = group.domain === '' ? 'recipient address has no domain' : `invalid recipient domain "${group.domain}"`;
+    return emptyReport(allOutcomes(group.recipients, 'bounced', reply(553, '5.1.3', text, 'RCPT TO')));
+  }
+  const transport = deps.transports.get(group.route);
+  if (!transport) {
+    log.error('no transport for route; the recipient waits for a configuration that has it');
+    return emptyReport(allOutcomes(group.recipients, 'deferred', reply(451, '4.3.5', `route "${group.route}" is not configured on ${deps.node}`, 'ROUTE')));
+  }
+  const body = await input.loadBody();
+  if (body === null) {
+    log.error('message body not found in the blob store');
+    return emptyReport(allOutcomes(group.recipients, 'deferred', reply(451, '4.3.0', 'message body not found on this node', 'BODY')));
+  }
+  try {
+    return await transport.deliver({
+      messageId: input.messageId, attemptId: input.attemptId, mailFrom: input.mailFrom, recipients: group.recipients,
+      domain: group.domain, body, localAddress: input.zone.localAddressFor(group.domain),
+    });
+  } catch (err) {
+    log.error({ err }, 'transport failed');
+    return emptyReport(allOutcomes(group.recipients, 'deferred', reply(451, '4.3.0', 'local error in delivery', 'DELIVER')));
+  }
+};
+
+type RecordCommand = Parameters<typeof messageDecider.decide>[0];
+
+/** Appends what was decided; a refusal by the decider (the recipients were settled meanwhile) is counted, not thrown. */
+const record = async (deps: DeliveryDeps, messageId: string, command: RecordCommand, zone: string, retries = 3): Promise<void> => {
+  const metadata = { correlationId: messageId, causationId: null, actor: `system:delivery@${deps.node}`, node: deps.node };
+  try {
+    const { events } = await handleCommand(deps.store, messageDecider, messageStream(asMessageId(messageId)), command, metadata, retries);
+    countOutcomes(deps.metrics, zone, events);
+    if (events.length > 0) await deps.onAppended(messageId, events);
+  } catch (err) {
+    if (!(err instanceof DomainError)) throw err;
+    deps.metrics.deliveryDuplicates.inc({ zone });
+    deps.log.warn({ messageId, code: err.code, err }, 'delivery outcome not recorded: the message changed meanwhile');
+  }
+};
+
+const countOutcomes = (metrics: Metrics, zone: string, events: readonly MessageEvent[]) => {
+  for (const e of events) {
+    if (e.type === 'RecipientDelivered') metrics.deliveries.inc({ zone, outcome: 'delivered' });
+    else if (e.type === 'RecipientDeferred') metrics.deliveries.inc({ zone, outcome: 'deferred' });
+    else if (e.type === 'RecipientBounced') metrics.deliveries.inc({ zone, outcome: 'bounced' });
+    else if (e.type === 'MessageExpired') metrics.deliveries.inc({ zone, outcome: 'expired' }, e.data.recipients.length);
+  }
+};
