@@ -1,17 +1,52 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import { DomainError } from '@elemta/domain';
-import type { MessageReadModel } from '@elemta/projections';
+import type { MessageReadModel, QueueFilter, QueueReadModel } from '@elemta/projections';
 
 export type Role = 'admin' | 'operator' | 'auditor' | 'integrator';
 
 /** The authenticated caller (an operator's session or an integrator's API key). */
 export type Viewer = Readonly<{ id: string; role: Role }>;
 
+/** The queue filter a bulk action may select by. */
+export type QueueActionFilter = Readonly<Pick<QueueFilter, 'sender' | 'domain' | 'zone' | 'status'>>;
+
+/** What a queue action applies to: exactly one of `messageIds` and `filter`. */
+export type QueueActionInput = Readonly<{
+  messageIds?: readonly string[];
+  filter?: QueueActionFilter;
+  /** Recorded on each event: `api-key:<id>`. */
+  actor: string;
+  reason: string;
+}>;
+
+export type QueueActionFailure = Readonly<{ messageId: string; code: string; message: string }>;
+
+/** `matched` = `changed` + `unchanged` + `failures.length`. */
+export type QueueActionResult = Readonly<{
+  matched: number;
+  changed: number;
+  unchanged: number;
+  failures: readonly QueueActionFailure[];
+}>;
+
+/**
+ * Administrative commands on queued messages, implemented by apps/mta over the event store. Each selected
+ * message is decided on its own: a refusal (a `DomainError`) becomes one of `failures` and the others go on.
+ * A selection that is not exactly one of ids and filter throws `DomainError('BAD_SELECTION')`.
+ */
+export interface MessageCommands {
+  hold(input: QueueActionInput): Promise<QueueActionResult>;
+  release(input: QueueActionInput): Promise<QueueActionResult>;
+  cancel(input: QueueActionInput): Promise<QueueActionResult>;
+  retry(input: QueueActionInput): Promise<QueueActionResult>;
+}
+
 /** Built per request by apps/mta. Resolvers reach the outside world only through it. */
 export type Context = Readonly<{
   viewer: Viewer;
-  readModels: Readonly<{ messages: MessageReadModel }>;
+  readModels: Readonly<{ messages: MessageReadModel; queue: QueueReadModel }>;
+  commands: MessageCommands;
 }>;
 
 /** Scalars are ISO-8601 strings on both sides (see types/scalars.ts); JSON is any JSON value. */

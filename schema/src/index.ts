@@ -9,8 +9,12 @@ import './types/message-status.js';
 import './types/message-event.js';
 import './types/message-filter.js';
 import './types/message.js';
+import './types/queue.js';
+import './types/queue-actions.js';
 
-export type { Context, Role, Viewer } from './builder.js';
+export type {
+  Context, MessageCommands, QueueActionFailure, QueueActionFilter, QueueActionInput, QueueActionResult, Role, Viewer,
+} from './builder.js';
 
 let schema: GraphQLSchema | undefined;
 

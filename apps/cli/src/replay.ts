@@ -5,9 +5,9 @@ import { EsdbEventStore } from '@elemta/infra/event-store-esdb';
 import { PostgresEventStore, eventStoreMigrations } from '@elemta/infra/event-store-pg';
 import type { Logger } from '@elemta/infra/logger';
 import { createPool, runMigrations, startEmbeddedPostgres } from '@elemta/infra/postgres';
-import { replayProjections, trackingMigrations, trackingProjections } from '@elemta/projections';
+import { replayProjections, viewMigrations, viewProjections } from '@elemta/projections';
 
-/** Drops the tracking views and rebuilds them from event zero. Run it while `elemta serve` is stopped. */
+/** Drops the views (tracking and queue) and rebuilds them from event zero. Run it while `elemta serve` is stopped. */
 export const replayCommand = async (config: ElemtaConfig, log: Logger): Promise<number> => {
   const embedded = config.postgres.kind === 'embedded'
     ? await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg'), port: config.postgres.port, database: 'elemta', log })
@@ -19,10 +19,10 @@ export const replayCommand = async (config: ElemtaConfig, log: Logger): Promise<
     store = config.eventStore.kind === 'esdb'
       ? new EsdbEventStore({ connectionString: config.eventStore.url })
       : new PostgresEventStore({ pool, listenUrl: url, log });
-    await runMigrations(pool, [...(config.eventStore.kind === 'postgres' ? eventStoreMigrations : []), ...trackingMigrations]);
+    await runMigrations(pool, [...(config.eventStore.kind === 'postgres' ? eventStoreMigrations : []), ...viewMigrations]);
     const started = Date.now();
-    await replayProjections(pool, store, trackingProjections);
-    console.log(`replayed ${trackingProjections.map((p) => p.name).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await replayProjections(pool, store, viewProjections);
+    console.log(`replayed ${viewProjections.map((p) => p.name).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return 0;
   } finally {
     await store?.close();

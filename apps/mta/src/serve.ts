@@ -11,13 +11,14 @@ import type { Logger } from '@elemta/infra/logger';
 import { createMetrics, type Metrics } from '@elemta/infra/metrics';
 import { createPool, runMigrations, startEmbeddedPostgres, throttleMigrations, type Pool, type RunningPostgres } from '@elemta/infra/postgres';
 import {
-  ProjectionRunner, createMessageReadModel, createQueueReadModel, queueMigrations, queueProjection, trackingMigrations, trackingProjections,
+  ProjectionRunner, createMessageReadModel, createQueueReadModel, viewMigrations, viewProjections, viewsProjection,
 } from '@elemta/projections';
 import { buildSchema } from '@elemta/schema';
 import { ApiKeys, apiKeyMigrations } from './auth/api-keys.js';
+import { createMessageCommands } from './commands/message-commands.js';
 import { startDelivery, type RunningDelivery } from './delivery/start-delivery.js';
 import { createHttpServer } from './http/http-server.js';
-import { watchQueueGauges } from './delivery/queue-gauges.js';
+import { collectQueueGauges } from './delivery/queue-gauges.js';
 import type { AcceptDeps } from './smtp/accept-message.js';
 import { createInboundListener, type InboundListener } from './smtp/inbound-listener.js';
 
@@ -91,8 +92,7 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
     const applied = await runMigrations(pool, [
       ...(config.eventStore.kind === 'postgres' ? eventStoreMigrations : []),
       ...(config.blobStore.kind === 'file' ? [] : blobStoreMigrations),
-      ...trackingMigrations,
-      ...queueMigrations,
+      ...viewMigrations,
       ...throttleMigrations,
       ...apiKeyMigrations,
     ]);
@@ -115,12 +115,12 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
 
     let delivery: RunningDelivery | null = null;
     const runner = new ProjectionRunner({
-      pool, store, projections: [...trackingProjections, queueProjection], log: log.child({ component: 'projections' }),
+      pool, store, projections: viewProjections, log: log.child({ component: 'projections' }),
       ...(wakeUps ? { wakeUps } : {}),
       onBatch: ({ projection, events, lagSeconds }) => {
         metrics.projectionEventsProcessed.inc({ projection }, events);
         metrics.projectionLag.set({ projection }, lagSeconds);
-        if (projection === queueProjection.name) delivery?.wake(); // new or changed queue rows: claim now
+        if (projection === viewsProjection.name) delivery?.wake(); // new or changed queue rows: claim now
       },
     });
     await runner.start();
@@ -130,12 +130,13 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
     const keys = new ApiKeys(pool, store, actor, config.node);
     const createdAdminKey = await keys.ensureAdminKey(config.dataDir);
     const readModels = { messages: createMessageReadModel(pool), queue: createQueueReadModel(pool) };
-    closers.push(watchQueueGauges(readModels.queue, metrics, log));
+    collectQueueGauges(readModels.queue, metrics, log);
     const dashboardDir = defaultDashboardDir();
     if (!existsSync(join(dashboardDir, 'index.html'))) log.warn({ dashboardDir }, 'dashboard not built: / will answer 404');
+    const commands = createMessageCommands({ store, queue: readModels.queue, node: config.node, now: () => new Date() });
     const http = createHttpServer({
       schema: buildSchema(),
-      context: (viewer) => ({ viewer, readModels }),
+      context: (viewer) => ({ viewer, readModels, commands }),
       authenticate: (key) => keys.verify(key),
       registry: metrics.registry,
       health: async () => ({

@@ -249,7 +249,9 @@ describe('GraphQL authentication', () => {
     expect(metrics).toMatch(/elemta_smtp_sessions_total\{listener="mx"\} [1-9]/);
     expect(metrics).toMatch(/elemta_smtp_messages_rejected_total\{listener="mx",code="552"\} [1-9]/);
     expect(metrics).toMatch(/elemta_eventstore_append_duration_seconds_count [1-9]/);
-    expect(metrics).toMatch(/elemta_projection_lag_seconds\{projection="tracking"\} \d/);
-    expect(metrics).toMatch(/elemta_projection_events_processed_total\{projection="tracking"\} [1-9]/);
+    expect(metrics).toMatch(/elemta_projection_lag_seconds\{projection="views"\} \d/);
+    expect(metrics).toMatch(/elemta_projection_events_processed_total\{projection="views"\} [1-9]/);
+    expect(metrics).toMatch(/elemta_queue_recipients\{status="queued",zone="default"\} [1-9]/);
+    expect(metrics).toMatch(/elemta_queue_oldest_message_age_seconds \d/);
   });
 });

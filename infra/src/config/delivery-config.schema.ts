@@ -83,7 +83,7 @@ export const deliveryConfigSchema = z.strictObject({
     /** Messages claimed per query. */
     batchSize: integer(1, 10_000).default(100),
     /** How long a claim lasts; a node that dies leaves its messages to others after this. */
-    lease: duration(1, 86_400).default(300),
+    lease: duration(3, 86_400).default(300),
     pollInterval: duration(0.01, 60).default(1),
   }).prefault({}),
   dns: z.strictObject({

@@ -33,6 +33,8 @@ export type Metrics = Readonly<{
   queueOldestAge: Gauge;
   /** Deliveries that found their recipients already settled (a lease ran out mid-delivery). */
   deliveryDuplicates: Counter<'zone'>;
+  /** Sets the function that fills the queue gauges; it runs on every scrape of `/metrics`. */
+  collectQueue: (collector: () => Promise<void>) => void;
 }>;
 
 /** Delivery attempts take from milliseconds (loopback, capture) to minutes (a slow MX, a timeout). */
@@ -46,6 +48,7 @@ export const createMetrics = (): Metrics => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  let queueCollector: (() => Promise<void>) | null = null;
   return {
     registry,
     smtpSessions: new Counter({
@@ -85,8 +88,10 @@ export const createMetrics = (): Metrics => {
       name: 'elemta_delivery_attempt_duration_seconds', help: 'Duration of one delivery attempt', labelNames: ['zone', 'route'],
       buckets: [...DELIVERY_BUCKETS_SECONDS], registers,
     }),
+    // one collector fills both gauges; prom-client collects the gauges of a registry in order, so it runs first
     queueSize: new Gauge({
       name: 'elemta_queue_recipients', help: 'Recipients waiting in the queue', labelNames: ['status', 'zone'], registers,
+      collect: async () => { await queueCollector?.(); },
     }),
     queueOldestAge: new Gauge({
       name: 'elemta_queue_oldest_message_age_seconds', help: 'Age of the oldest message in the queue (0 when empty)', registers,
@@ -94,5 +99,6 @@ export const createMetrics = (): Metrics => {
     deliveryDuplicates: new Counter({
       name: 'elemta_delivery_duplicates_total', help: 'Attempts whose recipients another worker had already settled', labelNames: ['zone'], registers,
     }),
+    collectQueue: (collector) => { queueCollector = collector; },
   };
 };

@@ -4,6 +4,7 @@ import type { MessageEventView, MessageView } from '@elemta/projections';
 import type { Context, Viewer } from '../builder.js';
 import { buildSchema } from '../index.js';
 import { InMemoryMessageReadModel } from './in-memory-message-read-model.js';
+import { InMemoryQueueReadModel, RecordingCommands } from './queue-fakes.js';
 
 export const aMessage = (overrides: Partial<MessageView> = {}): MessageView => ({
   id: '0190f3c2-0000-7000-8000-000000000001',
@@ -45,6 +46,6 @@ export const execute = async (
   variableValues?: Record<string, unknown>,
   viewer: Viewer = anOperator,
 ): Promise<ExecutionResult> => {
-  const contextValue: Context = { viewer, readModels: { messages } };
+  const contextValue: Context = { viewer, readModels: { messages, queue: new InMemoryQueueReadModel() }, commands: new RecordingCommands() };
   return graphql({ schema: buildSchema(), source, variableValues, contextValue });
 };

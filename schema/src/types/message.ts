@@ -35,6 +35,10 @@ export const Message = builder.objectRef<MessageView>('Message').implement({
     clientAddress: t.exposeString('clientAddress', { nullable: true, description: "The SMTP client's IP address, if received over the network." }),
     authUser: t.exposeString('authUser', { nullable: true, description: 'The SMTP AUTH user, if the client authenticated.' }),
     sessionId: t.exposeID('sessionId', { nullable: true, description: 'The SMTP session that submitted the message, if any.' }),
+    captured: t.boolean({
+      description: 'Whether any recipient was delivered through the `capture` route (development mode): nothing left this host, and the message can only be read here.',
+      resolve: (m) => m.recipients.some((r) => r.status === 'delivered' && r.route === 'capture'),
+    }),
     events: t.field({
       type: [Event],
       description: "The message's events in stream order: its full, append-only history.",

@@ -1,5 +1,5 @@
 import {
-  asMessageId, DomainError, dueRecipients, expiresAt, handleCommand, messageDecider, messageStream,
+  asMessageId, DomainError, dueRecipients, expiresAt, handleCommand, messageDecider, messageStream, WrongExpectedVersionError,
   type AttemptOutcome, type BlobStore, type EventStore, type KnownMessageState, type MessageAccepted, type MessageEvent,
   type RecordedEvent, type RetryPolicy, type SmtpReply,
 } from '@elemta/domain';
@@ -64,15 +64,16 @@ const emptyReport = (outcomes: AttemptOutcome[]): DeliveryReport =>
  */
 export const deliverMessage = async (deps: DeliveryDeps, messageId: string): Promise<DeliveryResult> => {
   const stream = messageStream(asMessageId(messageId));
-  const { events } = await deps.store.readStream<MessageEvent>(stream);
+  const { events, version } = await deps.store.readStream<MessageEvent>(stream);
   const state = events.reduce(messageDecider.evolve, messageDecider.initialState);
+  const known: Known = { state, version };
   if (state.status !== 'Queued' || state.held) return { retryAt: null };
   const now = deps.now();
   if (now.getTime() >= expiresAt(state, deps.retry.maxQueueSeconds)) {
     await record(deps, messageId, {
       type: 'ExpireMessage', data: { messageId, maxQueueSeconds: deps.retry.maxQueueSeconds, dsnMessageId: deps.newId() },
       metadata: { now: now.toISOString() },
-    }, deps.defaultZone);
+    }, deps.defaultZone, known);
     return { retryAt: null };
   }
   const due = dueRecipients(state, now.toISOString());
@@ -89,13 +90,13 @@ export const deliverMessage = async (deps: DeliveryDeps, messageId: string): Pro
   // destinations in parallel; their appends to the one stream meet in handleCommand's expected-version retries
   const groups = groupsOf(state, due);
   const held = await Promise.all(groups.map((group) =>
-    deliverGroup(deps, { messageId, mailFrom: accepted.data.envelope.mailFrom, group, loadBody, conflictRetries: groups.length + 2 })));
+    deliverGroup(deps, { messageId, mailFrom: accepted.data.envelope.mailFrom, group, loadBody, known, conflictRetries: groups.length + 2 })));
   const retryAt = held.filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
   return { retryAt };
 };
 
 type GroupInput = Readonly<{
-  messageId: string; mailFrom: string; group: Group; loadBody: () => Promise<Buffer | null>; conflictRetries: number;
+  messageId: string; mailFrom: string; group: Group; loadBody: () => Promise<Buffer | null>; known: Known; conflictRetries: number;
 }>;
 
 /** One attempt for one group; returns the time to come back when a throttle refused it. */
@@ -126,7 +127,7 @@ const deliverGroup = async (deps: DeliveryDeps, input: GroupInput): Promise<Date
       jitter: deps.random(), dsnMessageId: deps.newId(),
     },
     metadata: { now: deps.now().toISOString() },
-  }, zone.name, input.conflictRetries);
+  }, zone.name, input.known, input.conflictRetries);
   return null;
 };
 
@@ -160,12 +161,29 @@ const attempt = async (deps: DeliveryDeps, input: AttemptInput, log: Logger): Pr
 };
 
 type RecordCommand = Parameters<typeof messageDecider.decide>[0];
+/** The stream as read before delivering: its folded state and version. */
+type Known = Readonly<{ state: Parameters<typeof messageDecider.decide>[1]; version: number }>;
 
-/** Appends what was decided; a refusal by the decider (the recipients were settled meanwhile) is counted, not thrown. */
-const record = async (deps: DeliveryDeps, messageId: string, command: RecordCommand, zone: string, retries = 3): Promise<void> => {
+/**
+ * Appends what was decided. The first try decides on the state read before the delivery, saving a read; if the
+ * stream moved on meanwhile (another destination of the same message, an admin action) the append fails on its
+ * expected version and `handleCommand` reads, decides again and retries. A refusal by the decider (the recipients
+ * were settled meanwhile) is counted, not thrown.
+ */
+const record = async (
+  deps: DeliveryDeps, messageId: string, command: RecordCommand, zone: string, known: Known, retries = 3,
+): Promise<void> => {
+  const stream = messageStream(asMessageId(messageId));
   const metadata = { correlationId: messageId, causationId: null, actor: `system:delivery@${deps.node}`, node: deps.node };
   try {
-    const { events } = await handleCommand(deps.store, messageDecider, messageStream(asMessageId(messageId)), command, metadata, retries);
+    let events: MessageEvent[];
+    try {
+      events = messageDecider.decide(command, known.state);
+      if (events.length > 0) await deps.store.appendToStream(stream, events, { expectedVersion: known.version, metadata });
+    } catch (err) {
+      if (!(err instanceof WrongExpectedVersionError) && !(err instanceof DomainError)) throw err;
+      ({ events } = await handleCommand(deps.store, messageDecider, stream, command, metadata, retries));
+    }
     countOutcomes(deps.metrics, zone, events);
     if (events.length > 0) await deps.onAppended(messageId, events);
   } catch (err) {

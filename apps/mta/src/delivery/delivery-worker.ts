@@ -7,8 +7,8 @@ export type DeliveryQueue = Readonly<{
   claim(limit: number): Promise<string[]>;
   /** Gives claims back; the messages are not claimed again for `holdOffMs` (the view may lag the log). */
   release(messageIds: readonly string[], holdOffMs: number): Promise<void>;
-  /** Extends the leases of messages still being delivered. */
-  renew(messageIds: readonly string[]): Promise<void>;
+  /** Extends the leases of messages still being delivered; returns the ids whose lease is still this worker's. */
+  renew(messageIds: readonly string[]): Promise<readonly string[]>;
   /** Periodic housekeeping: old leases, old throttle windows, DSNs a crash left uncreated. */
   housekeeping(): Promise<void>;
 }>;
@@ -47,7 +47,8 @@ export class DeliveryWorker {
     this.running = true;
     this.loop = this.run();
     const { leaseMs, housekeepingIntervalMs = 60_000 } = this.options;
-    this.timers.push(setInterval(() => this.renew(), Math.max(1000, leaseMs / 3)).unref());
+    // three renewals per lease: one late or failed renewal does not lose the claim
+    this.timers.push(setInterval(() => this.renew(), Math.max(100, leaseMs / 3)).unref());
     this.timers.push(setInterval(() => this.housekeep(), housekeepingIntervalMs).unref());
     this.housekeep();
   }
@@ -126,7 +127,12 @@ export class DeliveryWorker {
   private renew(): void {
     const ids = [...this.inFlight.keys()];
     if (ids.length === 0) return;
-    this.options.queue.renew(ids).catch((err: unknown) => this.options.log.warn({ err }, 'could not renew claims'));
+    this.options.queue.renew(ids).then((kept) => {
+      const held = new Set(kept);
+      const lost = ids.filter((id) => this.inFlight.has(id) && !held.has(id));
+      // another worker may deliver these too; the log records one outcome, the peer may see the message twice
+      if (lost.length > 0) this.options.log.warn({ messageIds: lost }, 'claims ran out during delivery');
+    }, (err: unknown) => this.options.log.warn({ err }, 'could not renew claims'));
   }
 
   private housekeep(): void {

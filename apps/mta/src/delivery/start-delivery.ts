@@ -6,7 +6,7 @@ import type { ElemtaConfig } from '@elemta/infra/config';
 import { createMailResolver } from '@elemta/infra/dns';
 import type { Logger } from '@elemta/infra/logger';
 import type { Metrics } from '@elemta/infra/metrics';
-import { ThrottleStore, type Pool } from '@elemta/infra/postgres';
+import { createBatcher, ThrottleStore, type Pool } from '@elemta/infra/postgres';
 import { claimDueMessages, deleteExpiredLeases, pendingDsns, releaseClaims, renewLeases } from '@elemta/projections';
 import type { AcceptDeps } from '../smtp/accept-message.js';
 import { deliverMessage, type DeliveryDeps } from './deliver-message.js';
@@ -70,10 +70,17 @@ export const startDelivery = (s: DeliveryServices): RunningDelivery => {
   };
   const owner = `${config.node}/${process.pid}/${s.newId()}`;
   const leaseMs = d.workers.lease * 1000;
+  // releases of one event-loop turn go in one UPDATE per hold-off
+  const releases = createBatcher<{ id: string; holdOffMs: number }, void>(async (items) => {
+    const byHoldOff = new Map<number, string[]>();
+    for (const { id, holdOffMs } of items) byHoldOff.set(holdOffMs, [...(byHoldOff.get(holdOffMs) ?? []), id]);
+    await Promise.all([...byHoldOff].map(([holdOffMs, ids]) => releaseClaims(pool, owner, ids, holdOffMs)));
+    return items.map(() => undefined);
+  }, 500);
   const queue: DeliveryQueue = {
     claim: async (limit) => (await claimDueMessages(pool, { owner, leaseMs, limit })).map((m) => m.messageId),
-    release: async (ids, holdOffMs) => { await releaseClaims(pool, owner, ids, holdOffMs); },
-    renew: async (ids) => { await renewLeases(pool, owner, ids, leaseMs); },
+    release: async (ids, holdOffMs) => { await Promise.all(ids.map((id) => releases.add({ id, holdOffMs: Math.round(holdOffMs) }))); },
+    renew: (ids) => renewLeases(pool, owner, ids, leaseMs),
     housekeeping: async () => {
       await deleteExpiredLeases(pool, 3_600_000);
       await throttles.prune(2 * 86_400);
