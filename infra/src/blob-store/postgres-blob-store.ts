@@ -41,6 +41,7 @@ const INSERT_SQL = `INSERT INTO blobs (sha256, size, body)
 export class PostgresBlobStore implements BlobStore {
   private readonly pool: pg.Pool;
   private readonly batcher;
+  private readonly reads;
 
   constructor(options: PostgresBlobStoreOptions) {
     this.pool = options.pool;
@@ -51,6 +52,13 @@ export class PostgresBlobStore implements BlobStore {
         unique.map((i) => i.sha256), unique.map((i) => i.body.byteLength), unique.map((i) => Buffer.from(i.body.buffer, i.body.byteOffset, i.body.byteLength)),
       ]);
       return items.map(() => undefined);
+    }, options.maxBatch ?? 200);
+    // gets of one event-loop turn (a worker's batch of claimed messages) share one SELECT
+    this.reads = createBatcher<string, Buffer | null>(async (refs) => {
+      const { rows } = await this.pool.query<{ sha256: string; body: Buffer }>(
+        'SELECT sha256, body FROM blobs WHERE sha256 = ANY($1::text[])', [[...new Set(refs)]]);
+      const found = new Map(rows.map((r) => [r.sha256, r.body]));
+      return refs.map((ref) => found.get(ref) ?? null);
     }, options.maxBatch ?? 200);
   }
 
@@ -66,12 +74,16 @@ export class PostgresBlobStore implements BlobStore {
 
   async get(ref: string): Promise<Uint8Array | null> {
     if (!isSha256Hex(ref)) return null;
-    const result = await this.query<{ body: Buffer }>('SELECT body FROM blobs WHERE sha256 = $1', ref);
-    const row = result.rows[0];
-    if (!row) return null;
-    const actual = sha256Hex(row.body);
+    let body: Buffer | null;
+    try {
+      body = await this.reads.add(ref);
+    } catch (err) {
+      throw new BlobStoreError(`cannot read blob ${ref}: ${(err as Error).message}`, { cause: err });
+    }
+    if (!body) return null;
+    const actual = sha256Hex(body);
     if (actual !== ref) throw new BlobCorruptedError(ref, actual, 'blobs row');
-    return row.body;
+    return body;
   }
 
   async has(ref: string): Promise<boolean> {
@@ -81,6 +93,7 @@ export class PostgresBlobStore implements BlobStore {
 
   async close(): Promise<void> {
     await this.batcher.idle();
+    await this.reads.idle();
   }
 
   private async query<R extends pg.QueryResultRow>(sql: string, ref: string): Promise<pg.QueryResult<R>> {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { StreamName } from '@elemta/domain';
+import { WrongExpectedVersionError, type StreamName } from '@elemta/domain';
 import { createPool, runMigrations } from '../postgres/index.js';
 import { createTestDatabase } from '../testing/index.js';
 import { collect, metadataFor, newSession, probeEvent, sleep, waitFor, authEvent } from '../event-store/contract-fixtures.js';
@@ -39,6 +39,40 @@ const appendOne = (store: PostgresEventStore, expectedVersion: number | 'any' = 
   const s = newSession();
   return store.appendToStream(stream ?? s.stream, [probeEvent(1)], { expectedVersion, metadata: metadataFor(s.id) });
 };
+
+describe('PostgresEventStore reads and stream heads', () => {
+  it('reads many streams at once in one statement, each with exactly its own events in order', async () => {
+    const { store } = await freshStore();
+    const sessions = Array.from({ length: 30 }, () => newSession());
+    for (const [i, s] of sessions.entries()) {
+      await store.appendToStream(s.stream, [probeEvent(i), probeEvent(i + 100)], { expectedVersion: 0, metadata: metadataFor(s.id) });
+    }
+    const reads = await Promise.all([...sessions, sessions[0]!, newSession()].map((s) => store.readStream(s.stream)));
+    sessions.forEach((s, i) => {
+      expect(reads[i]!.version).toBe(2);
+      expect(reads[i]!.events.map((e) => e.metadata.stream)).toEqual([s.stream, s.stream]);
+      expect(reads[i]!.events.map((e) => e.data)).toEqual([probeEvent(i).data, probeEvent(i + 100).data]);
+    });
+    expect(reads[30]!.version).toBe(2); // the same stream twice in one batch
+    expect(reads[31]).toEqual({ version: 0, events: [] });
+  });
+
+  it('refuses an append on a remembered head that another writer moved on, then appends on the fresh head', async () => {
+    const { url, pool, store } = await freshStore();
+    const other = new PostgresEventStore({ pool, listenUrl: url });
+    cleanups.push(() => other.close());
+    const s = newSession();
+    await store.appendToStream(s.stream, [probeEvent(1)], { expectedVersion: 0, metadata: metadataFor(s.id) });
+    expect((await store.readStream(s.stream)).version).toBe(1); // head remembered: version 1
+    await other.appendToStream(s.stream, [probeEvent(2)], { expectedVersion: 1, metadata: metadataFor(s.id) });
+    await expect(store.appendToStream(s.stream, [probeEvent(3)], { expectedVersion: 1, metadata: metadataFor(s.id) }))
+      .rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await store.appendToStream(s.stream, [probeEvent(3)], { expectedVersion: 2, metadata: metadataFor(s.id) });
+    const raw = await store.readStreamRaw(s.stream);
+    expect(raw.map((e) => e.metadata.version)).toEqual([1, 2, 3]);
+    expect(verifyChain(raw).ok).toBe(true); // the chain holds across both writers
+  });
+});
 
 describe('PostgresEventStore', () => {
   it('wakes subscribers of another store (another process) through NOTIFY sent after the commit', async () => {
@@ -196,7 +230,8 @@ const slowTransactionWorker = async (url: string, appends: number) => {
       const prepared = prepareAppend([probeEvent(i)], { version: 0, hash: GENESIS_HASH }, metadata);
       await client.query('BEGIN');
       await client.query(INSERT_SQL, insertParams(toInsertRows(stream, prepared, metadata)));
-      await client.query('SELECT pg_sleep($1)', [(i % 5) * 0.003]);
+      // now and then a long one, so that commits surely land out of position order while the store's writers run
+      await client.query('SELECT pg_sleep($1)', [i % 50 === 25 ? 0.1 : (i % 5) * 0.003]);
       await client.query('COMMIT');
     }
   } finally {

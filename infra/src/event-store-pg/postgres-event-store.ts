@@ -7,11 +7,12 @@ import {
 import { GENESIS_HASH } from '../event-store/hash-chain.js';
 import { checkAppend, prepareAppend, toStreamRead, upcastRecorded, type StreamHead } from '../event-store/prepare-append.js';
 import type { RawStreamReader } from '../event-store/verify-stream.js';
+import { createBatcher } from '../postgres/batcher.js';
 import { GroupCommitter, type FlushInfo } from './group-commit.js';
 import { EVENTS_CHANNEL } from './migrations.js';
 import { PgNotifier, PgSubscription, type StoreLog } from './pg-subscription.js';
 import {
-  bodyParams, decodePgPosition, encodePgPosition, INSERT_SQL, INSERT_WITH_BODIES_SQL, insertParams, LAST_EVENT_SQL, READ_STREAM_SQL, readAllSql, rowToEvent, toInsertRows,
+  bodyParams, decodePgPosition, encodePgPosition, INSERT_SQL, INSERT_WITH_BODIES_SQL, insertParams, LAST_EVENT_SQL, READ_STREAM_SQL, READ_STREAMS_SQL, readAllSql, rowToEvent, toInsertRows,
   type EventRow, type BodyRow, type InsertedRow, type InsertRow,
 } from './queries.js';
 
@@ -32,6 +33,7 @@ export type PostgresEventStoreOptions = Readonly<{
 
 /** Retries of an `expectedVersion: 'any'` append that lost a race for the next version. */
 const ANY_RETRIES = 20;
+const HEAD_CACHE_SIZE = 10_000;
 
 const pgCode = (err: unknown): string | undefined => (err as { code?: unknown }).code as string | undefined;
 const isUniqueViolation = (err: unknown) => pgCode(err) === '23505';
@@ -59,6 +61,14 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
   readonly #pollMs: number;
   readonly #log: StoreLog | undefined;
   #closed = false;
+  /** Stream reads of one event-loop turn go in one statement. */
+  readonly #streamReads = createBatcher<StreamName, EventRow[]>((streams) => this.#readStreams(streams), 200);
+  /**
+   * The last version and hash seen of recently read or written streams, so that an append with that expected version
+   * needs no read of the stream head first. Always safe: a stored event never changes, and if the stream moved on
+   * meanwhile, the insert of the same version fails on UNIQUE (stream, version) and the append is a conflict.
+   */
+  readonly #heads = new Map<string, StreamHead>();
   #announcing: Promise<void> | null = null;
   #announceAgain = false;
 
@@ -87,8 +97,37 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
 
   /** The stream's events exactly as stored (not upcast), for `verifyChain`. */
   async readStreamRaw(stream: StreamName): Promise<RecordedEvent[]> {
-    const rows = await this.#query<EventRow>('read stream', READ_STREAM_SQL, [stream]);
-    return rows.map(rowToEvent);
+    this.#assertOpen();
+    let rows: EventRow[];
+    try {
+      rows = await this.#streamReads.add(stream);
+    } catch (err) {
+      throw new EventStoreUnavailable('event store: read stream failed', { cause: err });
+    }
+    const events = rows.map(rowToEvent);
+    const last = events.at(-1);
+    if (last) this.#remember(stream, { version: last.metadata.version, hash: last.metadata.hash });
+    return events;
+  }
+
+  async #readStreams(streams: readonly StreamName[]): Promise<EventRow[][]> {
+    const unique = [...new Set(streams)];
+    const rows = unique.length === 1
+      ? (await this.#pool.query<EventRow>(READ_STREAM_SQL, unique)).rows
+      : (await this.#pool.query<EventRow>(READ_STREAMS_SQL, [unique])).rows;
+    const byStream = new Map<string, EventRow[]>();
+    for (const row of rows) {
+      const list = byStream.get(row.stream);
+      if (list) list.push(row);
+      else byStream.set(row.stream, [row]);
+    }
+    return streams.map((s) => byStream.get(s) ?? []);
+  }
+
+  #remember(stream: string, head: StreamHead): void {
+    this.#heads.delete(stream);
+    this.#heads.set(stream, head);
+    if (this.#heads.size > HEAD_CACHE_SIZE) this.#heads.delete(this.#heads.keys().next().value as string);
   }
 
   async appendToStream(stream: StreamName, events: readonly AnyDomainEvent[], options: AppendOptions): Promise<AppendResult> {
@@ -115,11 +154,14 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
       const head = await this.#head(stream, expectedVersion);
       const prepared = prepareAppend(events, head, metadata);
       try {
-        const inserted = await this.#committer.append(toInsertRows(stream, prepared, metadata), bodies);
+        const rows = toInsertRows(stream, prepared, metadata);
+        const inserted = await this.#committer.append(rows, bodies);
         const last = inserted.at(-1) as InsertedRow;
+        this.#remember(stream, { version: last.version, hash: rows.at(-1)!.hash });
         return { version: last.version, position: encodePgPosition(last.xid, last.position) };
       } catch (err) {
         if (!isUniqueViolation(err)) throw new EventStoreUnavailable(`append to ${stream} failed`, { cause: err });
+        this.#heads.delete(stream); // the stream moved on: the next try reads its head
         if (expectedVersion !== 'any' || attempt >= ANY_RETRIES) {
           throw new WrongExpectedVersionError(stream, expectedVersion, null);
         }
@@ -178,6 +220,8 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
 
   async #head(stream: StreamName, expected: number | 'any'): Promise<StreamHead> {
     if (expected === 0) return { version: 0, hash: GENESIS_HASH }; // the hot SMTP path: no read before the insert
+    const known = this.#heads.get(stream);
+    if (known && known.version === expected) return known; // the delivery path: the worker read the stream just before
     const [last] = await this.#query<{ version: number; hash: string }>('read stream head', LAST_EVENT_SQL, [stream]);
     const head = last ?? { version: 0, hash: GENESIS_HASH };
     if (expected !== 'any' && head.version !== expected) throw new WrongExpectedVersionError(stream, expected, head.version);

@@ -27,6 +27,9 @@ const COLUMNS = `xid::text AS xid, position::text AS position, stream, version, 
 
 export const READ_STREAM_SQL = `SELECT ${COLUMNS} FROM events WHERE stream = $1 ORDER BY version`;
 
+/** Several streams in one statement: the worker reads the streams of a batch of claimed messages together. */
+export const READ_STREAMS_SQL = `SELECT ${COLUMNS} FROM events WHERE stream = ANY($1::text[]) ORDER BY stream, version`;
+
 export const LAST_EVENT_SQL = 'SELECT version, hash FROM events WHERE stream = $1 ORDER BY version DESC LIMIT 1';
 
 export const readAllSql = (withTypes: boolean): string => `
