@@ -21,19 +21,26 @@ export type LockedCheckpoint = Readonly<{ position: GlobalPosition | null; lastR
  * Returns null when another runner holds the lock (SKIP LOCKED), so a standby never queues behind the active one.
  */
 export const lockCheckpoint = async (tx: pg.PoolClient, projection: Projection): Promise<LockedCheckpoint | null> => {
-  await tx.query(
-    `INSERT INTO projection_checkpoints (name, version) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
-    [projection.name, projection.version],
-  );
-  const { rows } = await tx.query<{ position: string | null; lastRecordedAt: string | null }>(
-    `SELECT position, to_json(last_recorded_at) #>> '{}' AS "lastRecordedAt"
-       FROM projection_checkpoints WHERE name = $1 FOR UPDATE SKIP LOCKED`,
-    [projection.name],
-  );
+  let { rows } = await selectForUpdate(tx, projection);
+  if (rows.length === 0) {
+    // missing, or held by another runner: create it if missing (a no-op otherwise), then try once more
+    await tx.query(
+      `INSERT INTO projection_checkpoints (name, version) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
+      [projection.name, projection.version],
+    );
+    ({ rows } = await selectForUpdate(tx, projection));
+  }
   const row = rows[0];
   if (!row) return null;
   return { position: row.position === null ? null : asGlobalPosition(row.position), lastRecordedAt: row.lastRecordedAt };
 };
+
+const selectForUpdate = (tx: pg.PoolClient, projection: Projection) =>
+  tx.query<{ position: string | null; lastRecordedAt: string | null }>(
+    `SELECT position, to_json(last_recorded_at) #>> '{}' AS "lastRecordedAt"
+       FROM projection_checkpoints WHERE name = $1 FOR UPDATE SKIP LOCKED`,
+    [projection.name],
+  );
 
 export const saveCheckpoint = async (tx: pg.PoolClient, projection: Projection, last: RecordedEvent, count: number): Promise<void> => {
   await tx.query(

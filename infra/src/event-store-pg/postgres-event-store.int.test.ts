@@ -229,9 +229,16 @@ const slowTransactionWorker = async (url: string, appends: number) => {
       const metadata = metadataFor(id);
       const prepared = prepareAppend([probeEvent(i)], { version: 0, hash: GENESIS_HASH }, metadata);
       await client.query('BEGIN');
-      await client.query(INSERT_SQL, insertParams(toInsertRows(stream, prepared, metadata)));
-      // now and then a long one, so that commits surely land out of position order while the store's writers run
-      await client.query('SELECT pg_sleep($1)', [i % 50 === 25 ? 0.1 : (i % 5) * 0.003]);
+      if (i % 2 === 0) {
+        // a low position that commits late
+        await client.query(INSERT_SQL, insertParams(toInsertRows(stream, prepared, metadata)));
+        await client.query('SELECT pg_sleep($1)', [(i % 5) * 0.003]);
+      } else {
+        // a low transaction id that takes its position late: (xid, position) order then surely goes back in position
+        await client.query('SELECT pg_current_xact_id()');
+        await client.query('SELECT pg_sleep($1)', [(i % 5) * 0.003]);
+        await client.query(INSERT_SQL, insertParams(toInsertRows(stream, prepared, metadata)));
+      }
       await client.query('COMMIT');
     }
   } finally {

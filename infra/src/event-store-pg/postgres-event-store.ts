@@ -34,6 +34,9 @@ export type PostgresEventStoreOptions = Readonly<{
 /** Retries of an `expectedVersion: 'any'` append that lost a race for the next version. */
 const ANY_RETRIES = 20;
 const HEAD_CACHE_SIZE = 10_000;
+/** At most one announcement per interval: other nodes hear of commits a few milliseconds later, the database sees far fewer NOTIFYs. */
+const ANNOUNCE_INTERVAL_MS = 10;
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const pgCode = (err: unknown): string | undefined => (err as { code?: unknown }).code as string | undefined;
 const isUniqueViolation = (err: unknown) => pgCode(err) === '23505';
@@ -231,7 +234,7 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
   /**
    * After a batch committed: this process's subscriptions wake at once, and other processes hear of it through one
    * NOTIFY sent from a separate transaction that writes nothing (so it waits for no WAL flush). Announcements are
-   * coalesced: while one is in flight, any number of commits lead to exactly one more.
+   * coalesced: while one is in flight (and for ANNOUNCE_INTERVAL_MS after it), any number of commits lead to exactly one more.
    */
   #committed(): void {
     this.#notifier.wakeLocal();
@@ -242,7 +245,7 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
     this.#announcing = this.#pool.query(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`).then(
       () => undefined,
       (err: unknown) => { if (!this.#closed) this.#log?.warn({ err }, 'commit announcement failed; other nodes will poll'); },
-    ).finally(() => {
+    ).then(() => (this.#closed ? undefined : delay(ANNOUNCE_INTERVAL_MS))).finally(() => {
       this.#announcing = null;
       if (this.#announceAgain && !this.#closed) {
         this.#announceAgain = false;

@@ -8,7 +8,7 @@ export {
   type DsnPendingRow, type QueueMessage, type QueueRow, type QueueRowStatus,
 } from './queue.fold.js';
 export {
-  claimDueMessages, deleteExpiredLeases, pendingDsns, queueClaimMigrations, releaseClaims, renewLeases,
+  claimDueMessages, deleteExpiredLeases, dropClaims, pendingDsns, queueClaimMigrations, releaseClaims, renewLeases,
   type ClaimedMessage, type ClaimOptions, type PendingDsn,
 } from './queue-claims.js';
 export {

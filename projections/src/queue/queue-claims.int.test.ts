@@ -1,7 +1,7 @@
 import { messageHeld } from '@elemta/domain';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { newId } from '../testing/message-fixtures.js';
-import { claimDueMessages, deleteExpiredLeases, releaseClaims, renewLeases, type ClaimOptions } from './queue-claims.js';
+import { claimDueMessages, deleteExpiredLeases, dropClaims, releaseClaims, renewLeases, type ClaimOptions } from './queue-claims.js';
 import { openQueueDb, type QueueDb } from './testing/queue-db.js';
 import { acceptAndQueue, admin, FUTURE, type Rcpt } from './testing/queue-fixtures.js';
 
@@ -97,6 +97,15 @@ describe('claimDueMessages', () => {
     await sleep(20);
     expect(await ids({ owner: 'w2' })).toEqual([quick]);
     expect(await renewLeases(db.pool, 'w1', [held], 60_000)).toEqual([]); // a released lease is not renewed
+  });
+
+  it('drops the claims of settled messages, only its own', async () => {
+    const [a, b] = [await enqueue(['a@x.test']), await enqueue(['b@x.test'])];
+    await db.runner.catchUp();
+    expect(new Set(await ids())).toEqual(new Set([a, b]));
+    expect(await dropClaims(db.pool, 'w2', [a, b])).toEqual([]);
+    expect(await dropClaims(db.pool, 'w1', [a])).toEqual([a]);
+    expect((await db.pool.query('SELECT message_id::text AS id FROM queue_leases')).rows).toEqual([{ id: b }]);
   });
 
   it('deletes leases that expired long enough ago', async () => {

@@ -111,6 +111,14 @@ export const releaseClaims = async (pool: pg.Pool, owner: string, messageIds: re
   return rows.map((r) => r.id);
 };
 
+/** Drops this owner's claims of settled messages (their queue rows are gone or going); returns the ids dropped. */
+export const dropClaims = async (pool: pg.Pool, owner: string, messageIds: readonly string[]): Promise<string[]> => {
+  const { rows } = await pool.query<{ id: string }>(
+    `DELETE FROM queue_leases WHERE owner = $1 AND message_id = ANY($2::uuid[]) RETURNING message_id::text AS id`,
+    [owner, uuids(messageIds)]);
+  return rows.map((r) => r.id);
+};
+
 /** Deletes leases that expired more than `olderThanMs` ago (run periodically); returns how many. */
 export const deleteExpiredLeases = async (pool: pg.Pool, olderThanMs: number): Promise<number> => {
   const result = await pool.query(

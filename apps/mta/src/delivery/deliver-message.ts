@@ -26,8 +26,11 @@ export type DeliveryDeps = Readonly<{
   onAppended: (messageId: string, events: readonly MessageEvent[]) => Promise<void>;
 }>;
 
-/** What became of a claimed message: `retryAt` when a throttle held back a destination, so the claim waits that long. */
-export type DeliveryResult = Readonly<{ retryAt: Date | null }>;
+/**
+ * What became of a claimed message: `retryAt` when a throttle held back a destination, so the claim waits that long;
+ * `settled` when it has no pending recipient left, so its claim need not be given back (its queue rows are going).
+ */
+export type DeliveryResult = Readonly<{ retryAt: Date | null; settled: boolean }>;
 
 type Group = { route: string; domain: string; zone: string; recipients: string[] };
 
@@ -67,17 +70,17 @@ export const deliverMessage = async (deps: DeliveryDeps, messageId: string): Pro
   const { events, version } = await deps.store.readStream<MessageEvent>(stream);
   const state = events.reduce(messageDecider.evolve, messageDecider.initialState);
   const known: Known = { state, version };
-  if (state.status !== 'Queued' || state.held) return { retryAt: null };
+  if (state.status !== 'Queued' || state.held) return { retryAt: null, settled: state.status !== 'Queued' };
   const now = deps.now();
   if (now.getTime() >= expiresAt(state, deps.retry.maxQueueSeconds)) {
     await record(deps, messageId, {
       type: 'ExpireMessage', data: { messageId, maxQueueSeconds: deps.retry.maxQueueSeconds, dsnMessageId: deps.newId() },
       metadata: { now: now.toISOString() },
     }, deps.defaultZone, known);
-    return { retryAt: null };
+    return { retryAt: null, settled: true };
   }
   const due = dueRecipients(state, now.toISOString());
-  if (due.length === 0) return { retryAt: null };
+  if (due.length === 0) return { retryAt: null, settled: false };
   const accepted = events.find((e): e is RecordedEvent<MessageAccepted> => e.type === 'MessageAccepted')!;
   let body: Buffer | null | undefined;
   const loadBody = async () => {
@@ -89,25 +92,28 @@ export const deliverMessage = async (deps: DeliveryDeps, messageId: string): Pro
   };
   // destinations in parallel; their appends to the one stream meet in handleCommand's expected-version retries
   const groups = groupsOf(state, due);
-  const held = await Promise.all(groups.map((group) =>
+  const results = await Promise.all(groups.map((group) =>
     deliverGroup(deps, { messageId, mailFrom: accepted.data.envelope.mailFrom, group, loadBody, known, conflictRetries: groups.length + 2 })));
-  const retryAt = held.filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
-  return { retryAt };
+  const retryAt = results.flatMap((r) => (r.retryAt ? [r.retryAt] : [])).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
+  const pending = Object.values(state.recipients).filter((r) => r.status === 'pending').length;
+  return { retryAt, settled: pending === due.length && results.every((r) => r.settled) };
 };
 
 type GroupInput = Readonly<{
   messageId: string; mailFrom: string; group: Group; loadBody: () => Promise<Buffer | null>; known: Known; conflictRetries: number;
 }>;
 
-/** One attempt for one group; returns the time to come back when a throttle refused it. */
-const deliverGroup = async (deps: DeliveryDeps, input: GroupInput): Promise<Date | null> => {
+type GroupResult = Readonly<{ retryAt: Date | null; settled: boolean }>;
+
+/** One attempt for one group: `retryAt` when a throttle refused it, `settled` when every recipient got a final answer. */
+const deliverGroup = async (deps: DeliveryDeps, input: GroupInput): Promise<GroupResult> => {
   const { messageId, group } = input;
   const zone = deps.zones.get(group.zone) ?? deps.zones.get(deps.defaultZone)!;
   const log = deps.log.child({ messageId, domain: group.domain, route: group.route, zone: zone.name });
   const throttled = await zone.throttle(group.domain);
   if (!throttled.allowed) {
     log.debug({ throttle: throttled.key, retryAt: throttled.retryAt }, 'delivery throttled');
-    return throttled.retryAt;
+    return { retryAt: throttled.retryAt, settled: false };
   }
   const attemptId = deps.newId();
   const release = await zone.acquireSlot();
@@ -128,7 +134,7 @@ const deliverGroup = async (deps: DeliveryDeps, input: GroupInput): Promise<Date
     },
     metadata: { now: deps.now().toISOString() },
   }, zone.name, input.known, input.conflictRetries);
-  return null;
+  return { retryAt: null, settled: report.outcomes.every((o) => o.status !== 'deferred') };
 };
 
 type AttemptInput = GroupInput & Readonly<{ attemptId: string; zone: ZoneRuntime }>;

@@ -7,6 +7,8 @@ export type DeliveryQueue = Readonly<{
   claim(limit: number): Promise<string[]>;
   /** Gives claims back; the messages are not claimed again for `holdOffMs` (the view may lag the log). */
   release(messageIds: readonly string[], holdOffMs: number): Promise<void>;
+  /** Drops the claims of settled messages, whose queue rows are going; may be done lazily, in bulk. */
+  forget(messageIds: readonly string[]): void;
   /** Extends the leases of messages still being delivered; returns the ids whose lease is still this worker's. */
   renew(messageIds: readonly string[]): Promise<readonly string[]>;
   /** Periodic housekeeping: old leases, old throttle windows, DSNs a crash left uncreated. */
@@ -105,7 +107,13 @@ export class DeliveryWorker {
     const { queue, log, now } = this.options;
     let holdOffMs = this.options.releaseHoldOffMs ?? 250;
     try {
-      const { retryAt } = await this.options.deliver(messageId);
+      const { retryAt, settled } = await this.options.deliver(messageId);
+      if (settled) {
+        queue.forget([messageId]);
+        this.inFlight.delete(messageId);
+        this.wakeUp?.();
+        return;
+      }
       if (retryAt) holdOffMs = Math.max(holdOffMs, retryAt.getTime() - now().getTime());
     } catch (err) {
       // the event store failed: keep the lease so the message is tried again once it runs out
