@@ -42,11 +42,18 @@ export interface MessageCommands {
   retry(input: QueueActionInput): Promise<QueueActionResult>;
 }
 
+/** Stored message bodies, addressed by their sha256 (the blob store's ref). */
+export interface MessageBodies {
+  /** The stored bytes as text (UTF-8, as received), or null when the body is not stored on this node. */
+  read(bodySha256: string): Promise<string | null>;
+}
+
 /** Built per request by apps/mta. Resolvers reach the outside world only through it. */
 export type Context = Readonly<{
   viewer: Viewer;
   readModels: Readonly<{ messages: MessageReadModel; queue: QueueReadModel }>;
   commands: MessageCommands;
+  bodies: MessageBodies;
 }>;
 
 /** Scalars are ISO-8601 strings on both sides (see types/scalars.ts); JSON is any JSON value. */

@@ -133,10 +133,11 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
     collectQueueGauges(readModels.queue, metrics, log);
     const dashboardDir = defaultDashboardDir();
     if (!existsSync(join(dashboardDir, 'index.html'))) log.warn({ dashboardDir }, 'dashboard not built: / will answer 404');
+    const bodies = { read: async (sha256: string) => { const b = await blobs.get(sha256); return b ? Buffer.from(b).toString('utf8') : null; } };
     const commands = createMessageCommands({ store, queue: readModels.queue, node: config.node, now: () => new Date() });
     const http = createHttpServer({
       schema: buildSchema(),
-      context: (viewer) => ({ viewer, readModels, commands }),
+      context: (viewer) => ({ viewer, readModels, commands, bodies }),
       authenticate: (key) => keys.verify(key),
       registry: metrics.registry,
       health: async () => ({

@@ -46,6 +46,6 @@ export const execute = async (
   variableValues?: Record<string, unknown>,
   viewer: Viewer = anOperator,
 ): Promise<ExecutionResult> => {
-  const contextValue: Context = { viewer, readModels: { messages, queue: new InMemoryQueueReadModel() }, commands: new RecordingCommands() };
+  const contextValue: Context = { viewer, readModels: { messages, queue: new InMemoryQueueReadModel() }, commands: new RecordingCommands(), bodies: { read: async (sha) => (sha === aMessage().bodySha256 ? 'Subject: hi\r\n\r\nbody\r\n' : null) } };
   return graphql({ schema: buildSchema(), source, variableValues, contextValue });
 };

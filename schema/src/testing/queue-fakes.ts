@@ -88,6 +88,7 @@ export const executeWith = async (
     viewer: fakes.viewer ?? anOperatorKey,
     readModels: { messages: new InMemoryMessageReadModel([]), queue: fakes.queue ?? new InMemoryQueueReadModel() },
     commands: fakes.commands ?? new RecordingCommands(),
+    bodies: { read: async () => null },
   };
   return graphql({ schema: buildSchema(), source, variableValues, contextValue });
 };

@@ -21,3 +21,20 @@ describe('Message.captured', () => {
     expect(await captured([recipient({ status: 'delivered', route: 'relay' }), recipient({ status: 'queued', route: null })])).toBe(false);
   });
 });
+
+describe('Message.raw', () => {
+  const raw = async (role: 'admin' | 'auditor' | 'operator' | 'integrator') => {
+    const result = await execute(new InMemoryMessageReadModel([aMessage()]), `{ message(id: "${aMessage().id}") { raw } }`, {}, { id: 'k1', role });
+    return (result.data as { message: { raw: string | null } }).message.raw;
+  };
+
+  it('gives the stored message to roles that may read bodies', async () => {
+    expect(await raw('admin')).toBe('Subject: hi\r\n\r\nbody\r\n');
+    expect(await raw('auditor')).toBe('Subject: hi\r\n\r\nbody\r\n');
+  });
+
+  it('gives nothing to the other roles', async () => {
+    expect(await raw('operator')).toBeNull();
+    expect(await raw('integrator')).toBeNull();
+  });
+});

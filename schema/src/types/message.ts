@@ -17,6 +17,9 @@ export const Recipient = builder.objectRef<RecipientView>('Recipient').implement
   }),
 });
 
+/** Roles that may read message bodies. */
+const BODY_READERS: ReadonlySet<string> = new Set(['admin', 'auditor']);
+
 export const Message = builder.objectRef<MessageView>('Message').implement({
   description: 'A message accepted by Elemta, as currently projected from its event stream.',
   fields: (t) => ({
@@ -38,6 +41,11 @@ export const Message = builder.objectRef<MessageView>('Message').implement({
     captured: t.boolean({
       description: 'Whether any recipient was delivered through the `capture` route (development mode): nothing left this host, and the message can only be read here.',
       resolve: (m) => m.recipients.some((r) => r.status === 'delivered' && r.route === 'capture'),
+    }),
+    raw: t.string({
+      nullable: true,
+      description: 'The stored message exactly as received (RFC 5322, with the Received header Elemta added), for keys whose role may read bodies (admin, auditor); null for other roles or when the body is not stored. In capture mode this is how captured mail is read.',
+      resolve: (m, _args, ctx) => (BODY_READERS.has(ctx.viewer.role) ? ctx.bodies.read(m.bodySha256) : null),
     }),
     events: t.field({
       type: [Event],
