@@ -4,22 +4,52 @@ import type { AnyDomainEvent, EventMetadata } from '@elemta/domain';
 /** The `prevHash` of the first event of every stream. */
 export const GENESIS_HASH = '0'.repeat(64);
 
+const keyJson = new Map<string, string>();
+/** Member names repeat across events (a small, fixed set): their JSON form is computed once. */
+const jsonKey = (key: string): string => {
+  let json = keyJson.get(key);
+  if (json === undefined) {
+    json = JSON.stringify(key);
+    if (keyJson.size < 10_000) keyJson.set(key, json);
+  }
+  return json;
+};
+
 const canonical = (value: unknown): string | undefined => {
-  if (value === null || typeof value !== 'object') {
-    // Same rules as JSON.stringify: undefined, functions and symbols have no JSON form; NaN/Infinity become null.
-    return JSON.stringify(value) as string | undefined;
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      if (value === null) return 'null';
+      break;
+    default:
+      // Same rules as JSON.stringify: undefined, functions and symbols have no JSON form (bigint throws).
+      return JSON.stringify(value) as string | undefined;
   }
   const withToJson = value as { toJSON?: () => unknown };
   if (typeof withToJson.toJSON === 'function') return canonical(withToJson.toJSON());
-  if (Array.isArray(value)) return `[${value.map((item) => canonical(item) ?? 'null').join(',')}]`;
-  const record = value as Record<string, unknown>;
-  const members: string[] = [];
-  // Sorted by UTF-16 code units (Array#sort's default), not by JS property order, which puts integer-like keys first.
-  for (const key of Object.keys(record).sort()) {
-    const member = canonical(record[key]);
-    if (member !== undefined) members.push(`${JSON.stringify(key)}:${member}`);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + (canonical(value[i]) ?? 'null');
+    return `${out}]`;
   }
-  return `{${members.join(',')}}`;
+  const record = value as Record<string, unknown>;
+  // Sorted by UTF-16 code units (Array#sort's default), not by JS property order, which puts integer-like keys first.
+  const keys = Object.keys(record);
+  if (keys.length > 1) keys.sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const member = canonical(record[key]);
+    if (member === undefined) continue;
+    out += `${first ? '' : ','}${jsonKey(key)}:${member}`;
+    first = false;
+  }
+  return `${out}}`;
 };
 
 /**

@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidV7 as uuidv7 } from '../ids/uuid-v7.js';
 import {
   upcastEvent, validateEvent, type AnyDomainEvent, type EventMetadata, type RecordedEvent,
 } from '@elemta/domain';

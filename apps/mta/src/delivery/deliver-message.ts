@@ -130,7 +130,9 @@ const deliverGroup = async (deps: DeliveryDeps, input: GroupInput): Promise<Grou
     data: {
       messageId, attemptId, zone: zone.name, localAddress: report.localAddress, mxHost: report.mxHost, mxAddress: report.mxAddress,
       tls: report.tls, durationMs: Math.round(report.durationMs), outcomes: report.outcomes, retry: deps.retry,
-      jitter: deps.random(), dsnMessageId: deps.newId(),
+      jitter: deps.random(),
+      // a DSN id only when a recipient may bounce or expire ('' is never used: nothing is reported for deliveries)
+      dsnMessageId: report.outcomes.every((o) => o.status === 'delivered') ? '' : deps.newId(),
     },
     metadata: { now: deps.now().toISOString() },
   }, zone.name, input.known, input.conflictRetries);

@@ -15,6 +15,14 @@ export type DsnDeps = Readonly<{
   log: Logger;
 }>;
 
+/** "42 seconds", "3 minutes", "4.2 hours", "5 days": the unit that reads best for the age. */
+export const describeAge = (seconds: number): string => {
+  const [amount, unit] = seconds < 120 ? [seconds, 'second'] : seconds < 7200 ? [seconds / 60, 'minute']
+    : seconds < 172_800 ? [seconds / 3600, 'hour'] : [seconds / 86_400, 'day'];
+  const rounded = amount >= 10 ? Math.round(amount) : Math.round(amount * 10) / 10;
+  return `${rounded} ${unit}${rounded === 1 ? '' : 's'}`;
+};
+
 type Found = { reply: SmtpReply | null; reason: string; remoteMta: string | null; lastAttemptAt: string | null };
 
 /** The last word on each recipient from the original stream: its bounce, or (expired) its last deferral. */
@@ -29,8 +37,7 @@ const recipientHistory = (events: readonly MessageEvent[], recipient: string): F
       Object.assign(found, { reply: e.data.reply, remoteMta: (e.data.attemptId && hosts.get(e.data.attemptId)) ?? found.remoteMta });
       if (e.type === 'RecipientBounced') found.reason = e.data.reason;
     } else if (e.type === 'MessageExpired' && e.data.recipients.includes(recipient)) {
-      const days = Math.round((e.data.queueAgeSeconds / 86400) * 10) / 10;
-      found.reason = `message expired after ${days} days in the queue`;
+      found.reason = `message expired after ${describeAge(e.data.queueAgeSeconds)} in the queue`;
     }
   }
   return found;
