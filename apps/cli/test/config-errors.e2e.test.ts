@@ -33,6 +33,15 @@ describe('invalid configuration stops start-up before any socket opens', () => {
     expect(result.stderr).toMatch(/maxMesageSize/);
   });
 
+  it('refuses to start with an unknown route or zone, naming the key', () => {
+    const file = join(dir, 'routes.yaml');
+    writeFileSync(file, 'delivery:\n  routes: { domains: { example.org: nowhere }, rules: [ { senderDomain: a.test, zone: vip } ] }\n');
+    const result = run({ ELEMTA_CONFIG: file });
+    expect(result.status).toBe(78);
+    expect(result.stderr).toContain('delivery.routes.domains.example.org: unknown route "nowhere"');
+    expect(result.stderr).toContain('delivery.routes.rules.0.zone: unknown zone "vip"');
+  });
+
   it('names a YAML file it cannot read', () => {
     const result = run({ ELEMTA_CONFIG: join(dir, 'missing.yaml') });
     expect(result.status).toBe(78);
