@@ -55,8 +55,9 @@ export class PostgresBlobStore implements BlobStore {
     }, options.maxBatch ?? 200);
     // gets of one event-loop turn (a worker's batch of claimed messages) share one SELECT
     this.reads = createBatcher<string, Buffer | null>(async (refs) => {
-      const { rows } = await this.pool.query<{ sha256: string; body: Buffer }>(
-        'SELECT sha256, body FROM blobs WHERE sha256 = ANY($1::text[])', [[...new Set(refs)]]);
+      const { rows } = await this.pool.query<{ sha256: string; body: Buffer }>({
+        name: 'elemta_read_blobs', text: 'SELECT sha256, body FROM blobs WHERE sha256 = ANY($1::text[])', values: [[...new Set(refs)]],
+      });
       const found = new Map(rows.map((r) => [r.sha256, r.body]));
       return refs.map((ref) => found.get(ref) ?? null);
     }, options.maxBatch ?? 200);

@@ -116,8 +116,8 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
   async #readStreams(streams: readonly StreamName[]): Promise<EventRow[][]> {
     const unique = [...new Set(streams)];
     const rows = unique.length === 1
-      ? (await this.#pool.query<EventRow>(READ_STREAM_SQL, unique)).rows
-      : (await this.#pool.query<EventRow>(READ_STREAMS_SQL, [unique])).rows;
+      ? (await this.#pool.query<EventRow>({ name: 'elemta_read_stream', text: READ_STREAM_SQL, values: unique })).rows
+      : (await this.#pool.query<EventRow>({ name: 'elemta_read_streams', text: READ_STREAMS_SQL, values: [unique] })).rows;
     const byStream = new Map<string, EventRow[]>();
     for (const row of rows) {
       const list = byStream.get(row.stream);
@@ -257,8 +257,11 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
   async #insert(rows: readonly InsertRow[], bodies: readonly BodyRow[]): Promise<InsertedRow[]> {
     try {
       const result = bodies.length === 0
-        ? await this.#pool.query<InsertedRow>(INSERT_SQL, insertParams(rows))
-        : await this.#pool.query<InsertedRow>(INSERT_WITH_BODIES_SQL, [...insertParams(rows), ...bodyParams(bodies)]);
+        // named: each pooled connection parses and plans the hot statements once, not on every commit
+        ? await this.#pool.query<InsertedRow>({ name: 'elemta_insert_events', text: INSERT_SQL, values: insertParams(rows) })
+        : await this.#pool.query<InsertedRow>({
+          name: 'elemta_insert_events_bodies', text: INSERT_WITH_BODIES_SQL, values: [...insertParams(rows), ...bodyParams(bodies)],
+        });
       return result.rows;
     } catch (err) {
       // Logged once per statement (a batch may carry hundreds of appends); conflicts are normal and not logged.

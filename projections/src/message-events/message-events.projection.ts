@@ -59,7 +59,7 @@ const INSERT = `
 
 const applyMessageEvents = async (tx: pg.PoolClient, events: readonly RecordedEvent[]): Promise<void> => {
   const rows = events.map(toMessageEventRow).filter((r): r is MessageEventRow => r !== null);
-  if (rows.length > 0) await tx.query(INSERT, [JSON.stringify(rows)]);
+  if (rows.length > 0) await tx.query({ name: 'elemta_message_events_insert', text: INSERT, values: [JSON.stringify(rows)] });
 };
 
 /** `message_events`: every event of every message stream, for the message timeline. */

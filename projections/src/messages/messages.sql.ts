@@ -42,7 +42,7 @@ const SELECT_ROWS = `
 /** The rows of these messages, in one query. */
 export const loadMessageRows = async (tx: pg.PoolClient, ids: readonly string[]): Promise<Map<string, MessageRow>> => {
   if (ids.length === 0) return new Map();
-  const { rows } = await tx.query<MessageRow>(SELECT_ROWS, [ids]);
+  const { rows } = await tx.query<MessageRow>({ name: 'elemta_messages_load', text: SELECT_ROWS, values: [ids] });
   return new Map(rows.map((r) => [r.id, r]));
 };
 
@@ -68,6 +68,6 @@ const UPSERT = `
 export const saveMessageRows = async (tx: pg.PoolClient, rows: ReadonlyMap<string, MessageRow | null>): Promise<void> => {
   const upserts = [...rows.values()].filter((r): r is MessageRow => r !== null);
   const deletes = [...rows].filter(([, r]) => r === null).map(([id]) => id);
-  if (upserts.length > 0) await tx.query(UPSERT, [JSON.stringify(upserts)]);
+  if (upserts.length > 0) await tx.query({ name: 'elemta_messages_upsert', text: UPSERT, values: [JSON.stringify(upserts)] });
   if (deletes.length > 0) await tx.query('DELETE FROM messages WHERE id = ANY($1::uuid[])', [deletes]);
 };

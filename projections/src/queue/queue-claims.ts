@@ -80,7 +80,9 @@ const uuids = (ids: readonly string[]): string[] => ids.map((id) => id.toLowerCa
 export const claimDueMessages = async (pool: pg.Pool, options: ClaimOptions): Promise<ClaimedMessage[]> => {
   const limit = Math.max(1, Math.trunc(options.limit));
   const zones = options.zones ? [...options.zones] : null;
-  const { rows } = await pool.query<QueueDbRow>(CLAIM_SQL, [options.owner, ms(options.leaseMs), limit, zones, limit * ROWS_PER_MESSAGE]);
+  const { rows } = await pool.query<QueueDbRow>({
+    name: 'elemta_claim_due', text: CLAIM_SQL, values: [options.owner, ms(options.leaseMs), limit, zones, limit * ROWS_PER_MESSAGE],
+  });
   const claimed = new Map<string, { messageId: string; mailFrom: string; recipients: QueueRow[] }>();
   for (const row of rows.map(toQueueRow)) {
     const message = claimed.get(row.messageId);

@@ -69,7 +69,7 @@ const SELECT_DSNS = `
 const loadMessages = async (tx: pg.PoolClient, ids: readonly string[], unrouted: readonly string[]): Promise<Map<string, QueueMessage>> => {
   const messages = new Map<string, QueueMessage>();
   if (ids.length > 0) {
-    const { rows } = await tx.query<StoredRow>(SELECT_ROWS, [ids]);
+    const { rows } = await tx.query<StoredRow>({ name: 'elemta_queue_load', text: SELECT_ROWS, values: [ids] });
     for (const stored of rows) {
       const row: QueueRow = { ...stored, priority: priorityOfRank(stored.priority) };
       const msg = messages.get(row.messageId);
@@ -151,9 +151,9 @@ const diffMessages = (loaded: QueueState, changes: QueueChanges): RowDiff => {
 /** Writes what a batch changed, in at most six statements (upserts and deletes per table), skipping empty ones. */
 export const saveQueueChanges = async (tx: pg.PoolClient, loaded: QueueState, changes: QueueChanges): Promise<void> => {
   const diff = diffMessages(loaded, changes);
-  if (diff.upserts.length > 0) await tx.query(UPSERT_ROWS, [JSON.stringify(diff.upserts)]);
+  if (diff.upserts.length > 0) await tx.query({ name: 'elemta_queue_upsert', text: UPSERT_ROWS, values: [JSON.stringify(diff.upserts)] });
   if (diff.deletes.length > 0) {
-    await tx.query(DELETE_ROWS, [diff.deletes.map((d) => d.messageId), diff.deletes.map((d) => d.recipient)]);
+    await tx.query({ name: 'elemta_queue_delete', text: DELETE_ROWS, values: [diff.deletes.map((d) => d.messageId), diff.deletes.map((d) => d.recipient)] });
   }
   if (diff.unrouted.length > 0) await tx.query(UPSERT_UNROUTED, [JSON.stringify(diff.unrouted)]);
   if (diff.routed.length > 0) await tx.query('DELETE FROM queue_accepted WHERE message_id = ANY($1::uuid[])', [diff.routed]);
