@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../errors.js';
 import { messageAccepted, messageCancelled, messageQueued, recipientDelivered, recipientBounced } from '../events/message-events.js';
-import { planRecipients } from '../policies/routing.js';
 import { deciderSpec } from '../testing/decider-spec.js';
-import type { AcceptMessage } from './commands.js';
+import { acceptCommand, acceptedAt, acceptedEvents } from '../testing/message-fixtures.js';
 import { messageDecider } from './index.js';
 
 const given = deciderSpec(messageDecider, {
@@ -11,38 +10,7 @@ const given = deciderSpec(messageDecider, {
   throws: (fn, e) => expect(fn).toThrow(e as never),
 });
 
-const now = '2026-11-20T10:00:00.000Z';
-const policy = { defaultRoute: 'capture', domains: { 'local.test': 'maildir' }, defaultZone: 'default', defaultPriority: 'normal' as const };
-
-const acceptCommand = (rcptTo: string[], overrides: Partial<AcceptMessage['data']> = {}): AcceptMessage => ({
-  type: 'AcceptMessage',
-  data: {
-    messageId: '0190f3c2-0000-7000-8000-000000000001',
-    sessionId: '0190f3c2-0000-7000-8000-0000000000aa',
-    envelope: { mailFrom: 'alice@example.org', rcptTo, params: {} },
-    sizeBytes: 1176,
-    bodySha256: 'a'.repeat(64),
-    bodyRef: 'a'.repeat(64),
-    headers: { from: 'Alice <alice@example.org>', to: null, subject: 'Hi', messageId: '<1@example.org>', date: null },
-    authentication: null,
-    client: { address: '127.0.0.1', port: 40000, reverseDns: null, helo: 'client.test' },
-    listener: 'mx',
-    authUser: null,
-    tls: null,
-    annotations: {},
-    recipients: planRecipients(rcptTo, policy, now),
-    ...overrides,
-  },
-  metadata: { now },
-});
-
-const acceptedEvents = (rcptTo: string[]) => {
-  const { recipients, ...data } = acceptCommand(rcptTo).data;
-  return [
-    messageAccepted({ ...data, annotations: {}, acceptedAt: now }),
-    messageQueued({ messageId: data.messageId, recipients: [...recipients], queuedAt: now }),
-  ];
-};
+const now = acceptedAt;
 
 describe('message decider: acceptance', () => {
   it('accepts a new message and queues each recipient with its route', () =>
