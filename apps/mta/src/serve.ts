@@ -18,6 +18,7 @@ import { ApiKeys, apiKeyMigrations } from './auth/api-keys.js';
 import { createMessageCommands } from './commands/message-commands.js';
 import { startDelivery, type RunningDelivery } from './delivery/start-delivery.js';
 import { createHttpServer } from './http/http-server.js';
+import { operationRecorder } from './http/operation-metrics.js';
 import { collectQueueGauges } from './delivery/queue-gauges.js';
 import type { AcceptDeps } from './smtp/accept-message.js';
 import { createInboundListener, type InboundListener } from './smtp/inbound-listener.js';
@@ -145,6 +146,7 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
         eventStore: await store.ping().catch(() => false),
       }),
       dashboardDir: existsSync(dashboardDir) ? dashboardDir : null,
+      onOperation: operationRecorder(metrics),
       log: log.child({ component: 'http' }),
     });
     const httpPort = (await http.listen(config.http.port, config.http.host)).port;

@@ -240,6 +240,17 @@ describe('GraphQL authentication', () => {
     expect(JSON.stringify(rows)).not.toContain(secret);
   });
 
+  it('refuses a query nested 15 levels deep before running it, and counts operations by name', async () => {
+    const nested = (levels: number) => `{ __type(name: "Message") { ${'ofType { '.repeat(levels)}name${' }'.repeat(levels)} } }`;
+    const deep = `query Deep ${nested(10)}`;
+    expect((await graphqlRequest(elemta.ports.http, adminKey, deep)).body.errors).toBeUndefined();
+    const { body } = await graphqlRequest<unknown>(elemta.ports.http, adminKey, `query TooDeep ${nested(14)}`); // 15 levels
+    expect(body.data).toBeUndefined();
+    expect(body.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_DEEP');
+    const metrics = await (await fetch(`http://127.0.0.1:${elemta.ports.http}/metrics`)).text();
+    expect(metrics).toMatch(/elemta_graphql_operation_duration_seconds_count\{operation="Deep",type="query",outcome="ok"\} [1-9]/);
+  });
+
   it('serves health and metrics without a key', async () => {
     const health = await fetch(`http://127.0.0.1:${elemta.ports.http}/healthz`);
     expect(health.status).toBe(200);

@@ -18,6 +18,8 @@ export type Metrics = Readonly<{
   messagesAccepted: Counter<'listener'>;
   /** `code` is the SMTP reply code (e.g. "550"); never a message id or an address. */
   messagesRejected: Counter<'listener' | 'code'>;
+  /** One per AUTH attempt: `outcome` is success, failure, throttled, encryption_required or error. */
+  smtpAuth: Counter<'listener' | 'outcome'>;
   appendDuration: Histogram;
   appendBatchSize: Histogram;
   projectionLag: Gauge<'projection'>;
@@ -33,6 +35,8 @@ export type Metrics = Readonly<{
   queueOldestAge: Gauge;
   /** Deliveries that found their recipients already settled (a lease ran out mid-delivery). */
   deliveryDuplicates: Counter<'zone'>;
+  /** GraphQL operations by name (anonymous ones as `anonymous`, unknown names capped) and type, with their outcome. */
+  graphqlOperations: Histogram<'operation' | 'type' | 'outcome'>;
   /** Sets the function that fills the queue gauges; it runs on every scrape of `/metrics`. */
   collectQueue: (collector: () => Promise<void>) => void;
 }>;
@@ -62,6 +66,9 @@ export const createMetrics = (): Metrics => {
     }),
     messagesRejected: new Counter({
       name: 'elemta_smtp_messages_rejected_total', help: 'Messages refused with a 4xx or 5xx reply', labelNames: ['listener', 'code'], registers,
+    }),
+    smtpAuth: new Counter({
+      name: 'elemta_smtp_auth_total', help: 'SMTP AUTH attempts by outcome', labelNames: ['listener', 'outcome'], registers,
     }),
     appendDuration: new Histogram({
       name: 'elemta_eventstore_append_duration_seconds', help: 'Time from append call to durable commit',
@@ -98,6 +105,10 @@ export const createMetrics = (): Metrics => {
     }),
     deliveryDuplicates: new Counter({
       name: 'elemta_delivery_duplicates_total', help: 'Attempts whose recipients another worker had already settled', labelNames: ['zone'], registers,
+    }),
+    graphqlOperations: new Histogram({
+      name: 'elemta_graphql_operation_duration_seconds', help: 'GraphQL operations executed, by operation name, type and outcome',
+      labelNames: ['operation', 'type', 'outcome'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers,
     }),
     collectQueue: (collector) => { queueCollector = collector; },
   };

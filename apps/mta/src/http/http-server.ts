@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { GraphQLSchema } from 'graphql';
+import { Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { Viewer } from '../auth/api-keys.js';
+import { defaultQueryLimits, queryLimitsRule, type QueryLimits } from './query-limits.js';
 import { serveStatic } from './static-files.js';
 
 type Log = { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
@@ -16,6 +17,9 @@ export type HttpDeps = Readonly<{
   health: () => Promise<Record<string, boolean>>;
   dashboardDir: string | null;
   log: Log;
+  /** Called once per executed GraphQL operation. */
+  onOperation?: (info: { operation: string; type: string; seconds: number; ok: boolean }) => void;
+  limits?: QueryLimits;
 }>;
 
 const MAX_BODY = 1024 * 1024;
@@ -42,6 +46,26 @@ export const createHttpServer = (deps: HttpDeps) => {
       error: (...args: unknown[]) => deps.log.error({ detail: args }, 'graphql error'),
     },
     context: ({ viewer }) => deps.context(viewer),
+    plugins: [
+      { onValidate: ({ addValidationRule }: { addValidationRule: (rule: ReturnType<typeof queryLimitsRule>) => void }) =>
+        addValidationRule(queryLimitsRule(deps.limits ?? defaultQueryLimits)) },
+      {
+        onExecute: ({ args }: { args: { operationName?: string | null; document: DocumentNode } }) => {
+          const started = performance.now();
+          const operation = args.document.definitions.find((d): d is OperationDefinitionNode =>
+            d.kind === Kind.OPERATION_DEFINITION && (!args.operationName || d.name?.value === args.operationName));
+          return {
+            onExecuteDone: ({ result }: { result: unknown }) => {
+              const errors = (result as { errors?: unknown[] } | null)?.errors;
+              deps.onOperation?.({
+                operation: operation?.name?.value ?? 'anonymous', type: operation?.operation ?? 'unknown',
+                seconds: (performance.now() - started) / 1000, ok: !errors || errors.length === 0,
+              });
+            },
+          };
+        },
+      },
+    ],
   });
 
   const graphql = async (req: IncomingMessage, res: ServerResponse) => {
