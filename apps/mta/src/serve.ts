@@ -31,6 +31,9 @@ export type RunningElemta = Readonly<{
   stop: () => Promise<void>;
 }>;
 
+/** A node whose views lag the log by more than this is not ready: reads through it would be stale. */
+const READY_MAX_PROJECTION_LAG_SECONDS = 30;
+
 const defaultDashboardDir = () => fileURLToPath(new URL('../../dashboard/out', import.meta.url));
 
 /** Connects to PostgreSQL: the external server of DATABASE_URL, or embedded PostgreSQL in `<data dir>/pg`. */
@@ -144,6 +147,11 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
       health: async () => ({
         database: await pool.query('SELECT 1').then(() => true, () => false),
         eventStore: await store.ping().catch(() => false),
+      }),
+      ready: async () => ({
+        database: await pool.query('SELECT 1').then(() => true, () => false),
+        eventStore: await store.ping().catch(() => false),
+        projections: runner.lagSeconds() < READY_MAX_PROJECTION_LAG_SECONDS,
       }),
       dashboardDir: existsSync(dashboardDir) ? dashboardDir : null,
       onOperation: operationRecorder(metrics),

@@ -255,6 +255,9 @@ describe('GraphQL authentication', () => {
     const health = await fetch(`http://127.0.0.1:${elemta.ports.http}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok', checks: { database: true, eventStore: true } });
+    const ready = await fetch(`http://127.0.0.1:${elemta.ports.http}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: true, eventStore: true, projections: true } });
     const metrics = await (await fetch(`http://127.0.0.1:${elemta.ports.http}/metrics`)).text();
     expect(metrics).toMatch(/elemta_smtp_messages_accepted_total\{listener="mx"\} [1-9]/);
     expect(metrics).toMatch(/elemta_smtp_sessions_total\{listener="mx"\} [1-9]/);

@@ -14,7 +14,10 @@ export type HttpDeps = Readonly<{
   context: (viewer: Viewer) => object;
   authenticate: (key: string) => Promise<Viewer | null>;
   registry: Registry;
+  /** Liveness: the process answers and its stores respond. */
   health: () => Promise<Record<string, boolean>>;
+  /** Readiness for traffic: the stores respond and the views are not far behind the log. */
+  ready?: () => Promise<Record<string, boolean>>;
   dashboardDir: string | null;
   log: Log;
   /** Called once per executed GraphQL operation. */
@@ -32,7 +35,7 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
 const unauthenticated = (res: ServerResponse, message: string) =>
   json(res, 401, { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] }, { 'www-authenticate': 'Bearer realm="elemta"' });
 
-/** `/graphql` (Bearer API key required), `/metrics`, `/healthz`, and the dashboard's static files at `/`. */
+/** `/graphql` (Bearer API key required), `/metrics`, `/healthz`, `/readyz`, and the dashboard's static files at `/`. */
 export const createHttpServer = (deps: HttpDeps) => {
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse; viewer: Viewer }>({
     schema: deps.schema,
@@ -90,6 +93,11 @@ export const createHttpServer = (deps: HttpDeps) => {
       const checks = await deps.health();
       const ok = Object.values(checks).every(Boolean);
       return json(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', checks });
+    }
+    if (path === '/readyz' && req.method === 'GET') {
+      const checks = await (deps.ready ?? deps.health)();
+      const ok = Object.values(checks).every(Boolean);
+      return json(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks });
     }
     if (deps.dashboardDir && serveStatic(deps.dashboardDir, req, res)) return;
     json(res, 404, { error: 'not found' });
