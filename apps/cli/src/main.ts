@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from '@elemta/infra/config';
 import { createLogger } from '@elemta/infra/logger';
+import { eventsExportCommand } from './events-export.js';
+import { queueCommand } from './queue.js';
 import { replayCommand } from './replay.js';
 import { serveCommand } from './serve.js';
+import { usersCommand } from './users.js';
+import { verifyCommand } from './verify.js';
 
 const EX_USAGE = 64;
 const EX_CONFIG = 78; // sysexits.h EX_CONFIG: bad configuration
@@ -13,6 +17,12 @@ Commands:
   serve           run SMTP, delivery, projections, GraphQL, metrics and the dashboard
   config check    validate the configuration (environment and ELEMTA_CONFIG file) and print it
   replay          drop the tracking views and rebuild them from event zero
+  events export   write events as NDJSON: [--stream <name>] [--from <ISO>] [--to <ISO>] [--types A,B] [--out <file>]
+  verify          check the hash chain of every stream (or --stream <name>); exit 1 at the first broken link
+  queue ls        list queued recipients: [--status S] [--zone Z] [--domain D] [--sender A] [--limit N] [--json]
+  queue hold|release|retry|cancel (<message id>... | --domain D | --sender A | --zone Z) [--reason text]
+  users add|passwd <name>   add an SMTP AUTH user or change its password (read from stdin, or asked for on a terminal)
+  users remove <name> | users list [--json]
   help            show this text
 
 Settings come from the environment (ELEMTA_*, DATABASE_URL, EVENTSTORE_URL) and the YAML file in ELEMTA_CONFIG.`;
@@ -45,6 +55,15 @@ const main = async (argv: readonly string[]): Promise<number> => {
       return 0;
     case 'replay':
       return replayCommand(config, log);
+    case 'events':
+      if (sub !== 'export') break;
+      return eventsExportCommand(config, argv.slice(2));
+    case 'verify':
+      return verifyCommand(config, argv.slice(1));
+    case 'queue':
+      return queueCommand(config, argv.slice(1));
+    case 'users':
+      return usersCommand(config, argv.slice(1));
   }
   console.error(`unknown command: ${argv.join(' ')}\n\n${usage}`);
   return EX_USAGE;

@@ -15,6 +15,8 @@ import {
 } from '@elemta/projections';
 import { buildSchema } from '@elemta/schema';
 import { ApiKeys, apiKeyMigrations } from './auth/api-keys.js';
+import { AuthFailures, authFailureMigrations } from './auth/auth-failures.js';
+import { SmtpUsers, smtpUserMigrations } from './auth/smtp-users.js';
 import { createMessageCommands } from './commands/message-commands.js';
 import { startDelivery, type RunningDelivery } from './delivery/start-delivery.js';
 import { createHttpServer } from './http/http-server.js';
@@ -99,6 +101,8 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
       ...viewMigrations,
       ...throttleMigrations,
       ...apiKeyMigrations,
+      ...smtpUserMigrations,
+      ...authFailureMigrations,
     ]);
     if (applied.length > 0) log.info({ applied }, 'database migrations applied');
     closers.push(() => store.close());
@@ -163,11 +167,15 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
     const smtpDeps = {
       store, blobs, routing: config.delivery.routes, log: log.child({ component: 'smtp' }), ...(inlineBodies ? { inlineBodies } : {}),
       metrics, node: config.node, hostname: config.hostname, newId, now: () => new Date(),
+      auth: { users: new SmtpUsers(pool, store, `system:smtp@${config.node}`, config.node), failures: new AuthFailures(pool) },
     };
     const listenerConfig = {
       host: config.smtp.host, maxMessageSize: config.smtp.maxMessageSize, maxRecipients: config.smtp.maxRecipients,
       socketTimeoutMs: config.smtp.socketTimeoutMs, closeTimeoutMs: config.smtp.closeTimeoutMs,
       disableReverseLookup: config.smtp.disableReverseLookup,
+      auth: {
+        allowInsecureAuth: config.smtp.allowInsecureAuth, maxFailures: config.smtp.authMaxFailures, failureDelayMs: config.smtp.authFailureDelayMs,
+      },
     };
     const listeners: InboundListener[] = [createInboundListener({ ...listenerConfig, name: 'mx', role: 'mx', port: config.smtp.port }, smtpDeps)];
     if (config.smtp.submissionPort !== 0) {

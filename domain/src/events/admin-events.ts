@@ -12,7 +12,16 @@ export const apiKeyRevoked = defineEvent('ApiKeyRevoked', 1, z.object({
   keyId: z.string(), reason: z.string(), at: isoTimestamp,
 }));
 
+/** In `admin-smtpUsers`: SMTP AUTH users. Never carries the password or its hash. `actor` repeats the metadata's. */
+const smtpUserChange = z.object({ username: z.string().min(1), actor: z.string().min(1), at: isoTimestamp });
+export const smtpUserAdded = defineEvent('SmtpUserAdded', 1, smtpUserChange);
+export const smtpUserRemoved = defineEvent('SmtpUserRemoved', 1, smtpUserChange);
+export const smtpUserPasswordChanged = defineEvent('SmtpUserPasswordChanged', 1, smtpUserChange);
+
 export type ApiKeyCreated = EventOf<typeof apiKeyCreated>;
 export type ApiKeyRevoked = EventOf<typeof apiKeyRevoked>;
-export type AdminEvent = ApiKeyCreated | ApiKeyRevoked;
-export const adminEventDefinitions = [apiKeyCreated, apiKeyRevoked] as const;
+export type SmtpUserAdded = EventOf<typeof smtpUserAdded>;
+export type SmtpUserRemoved = EventOf<typeof smtpUserRemoved>;
+export type SmtpUserPasswordChanged = EventOf<typeof smtpUserPasswordChanged>;
+export type AdminEvent = ApiKeyCreated | ApiKeyRevoked | SmtpUserAdded | SmtpUserRemoved | SmtpUserPasswordChanged;
+export const adminEventDefinitions = [apiKeyCreated, apiKeyRevoked, smtpUserAdded, smtpUserRemoved, smtpUserPasswordChanged] as const;

@@ -18,6 +18,15 @@ export const smtpConfigSchema = z.strictObject({
   socketTimeoutMs: integer(1, 3_600_000).default(300_000),
   closeTimeoutMs: integer(0, 3_600_000).default(30_000),
   disableReverseLookup: boolean().default(false),
+  /**
+   * AUTH over a connection without TLS from a client that is not on loopback. Off: such clients get 538 5.7.11
+   * (RFC 4954 §4: plain-text mechanisms only under TLS). Loopback clients may always authenticate.
+   */
+  allowInsecureAuth: boolean().default(false),
+  /** Failed AUTH attempts per client IP or per user within 15 minutes before 454 4.7.0 refuses further attempts. */
+  authMaxFailures: integer(1, 10_000).default(10),
+  /** Delay of the reply to the second failed attempt; it doubles with each failure, up to 8 times this. */
+  authFailureDelayMs: integer(0, 60_000).default(1000),
 });
 
 export const httpConfigSchema = z.strictObject({

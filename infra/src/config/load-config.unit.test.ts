@@ -32,6 +32,7 @@ describe('loadConfig defaults', () => {
       smtp: {
         host: '127.0.0.1', port: 2525, submissionPort: 2587, maxMessageSize: 26214400, maxRecipients: 100,
         socketTimeoutMs: 300000, closeTimeoutMs: 30000, disableReverseLookup: false,
+        allowInsecureAuth: false, authMaxFailures: 10, authFailureDelayMs: 1000,
       },
       http: { host: '127.0.0.1', port: 8025 },
       postgres: { kind: 'embedded', port: 5433, poolSize: 20 },

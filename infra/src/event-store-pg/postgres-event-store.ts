@@ -12,7 +12,7 @@ import { GroupCommitter, type FlushInfo } from './group-commit.js';
 import { EVENTS_CHANNEL } from './migrations.js';
 import { PgNotifier, PgSubscription, type StoreLog } from './pg-subscription.js';
 import {
-  bodyParams, decodePgPosition, encodePgPosition, INSERT_SQL, INSERT_WITH_BODIES_SQL, insertParams, LAST_EVENT_SQL, READ_STREAM_SQL, READ_STREAMS_SQL, readAllSql, rowToEvent, toInsertRows,
+  bodyParams, decodePgPosition, encodePgPosition, INSERT_SQL, INSERT_WITH_BODIES_SQL, insertParams, LAST_EVENT_SQL, LIST_STREAMS_SQL, READ_STREAM_SQL, READ_STREAMS_SQL, readAllSql, rowToEvent, toInsertRows,
   type EventRow, type BodyRow, type InsertedRow, type InsertRow,
 } from './queries.js';
 
@@ -111,6 +111,15 @@ export class PostgresEventStore implements EventStore, RawStreamReader {
     const last = events.at(-1);
     if (last) this.#remember(stream, { version: last.metadata.version, hash: last.metadata.hash });
     return events;
+  }
+
+  /**
+   * One page of the names of all streams, in name order, strictly after `after` ('' = from the start). Walk it page by
+   * page (`elemta verify`) so that memory stays bounded however many streams there are.
+   */
+  async listStreams(options: { after: string; limit: number }): Promise<StreamName[]> {
+    const rows = await this.#query<{ stream: string }>('list streams', LIST_STREAMS_SQL, [options.after, options.limit]);
+    return rows.map((r) => r.stream as StreamName);
   }
 
   async #readStreams(streams: readonly StreamName[]): Promise<EventRow[][]> {

@@ -30,6 +30,9 @@ export const READ_STREAM_SQL = `SELECT ${COLUMNS} FROM events WHERE stream = $1 
 /** Several streams in one statement: the worker reads the streams of a batch of claimed messages together. */
 export const READ_STREAMS_SQL = `SELECT ${COLUMNS} FROM events WHERE stream = ANY($1::text[]) ORDER BY stream, version`;
 
+/** Stream names in name order, strictly after $1, at most $2: one page of a keyset walk over UNIQUE (stream, version). */
+export const LIST_STREAMS_SQL = 'SELECT DISTINCT stream FROM events WHERE stream > $1 ORDER BY stream LIMIT $2';
+
 export const LAST_EVENT_SQL = 'SELECT version, hash FROM events WHERE stream = $1 ORDER BY version DESC LIMIT 1';
 
 export const readAllSql = (withTypes: boolean): string => `

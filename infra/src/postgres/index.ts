@@ -1,4 +1,5 @@
 export * from './embedded-postgres.js';
+export * from './attach-embedded.js';
 export * from './pool.js';
 export * from './migrations.js';
 export * from './batcher.js';

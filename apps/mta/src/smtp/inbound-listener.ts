@@ -1,11 +1,12 @@
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import {
-  asSessionId, commandRejected, mailboxProblem, messageRejected, recipientRejected, senderRejected, sessionEnded, sessionStarted,
+  asSessionId, authAttempted, commandRejected, mailboxProblem, messageRejected, recipientRejected, senderRejected, sessionEnded, sessionStarted,
   type BlobStore, type EventStore, type RoutingPolicy, type SmtpReply,
 } from '@elemta/domain';
 import { acceptMessage, type AcceptDeps } from './accept-message.js';
 import { receivedHeader } from './received-header.js';
 import { SessionRecorder } from './session-recorder.js';
+import { decideAuth, type AuthDeps, type AuthPolicy } from './smtp-auth.js';
 import { observeRejections, smtpError, useOwnEnhancedStatusCodes, type LibraryRejection } from './smtp-replies.js';
 
 export type ListenerConfig = Readonly<{
@@ -18,6 +19,8 @@ export type ListenerConfig = Readonly<{
   socketTimeoutMs: number;
   closeTimeoutMs: number;
   disableReverseLookup: boolean;
+  /** AUTH rules of a submission listener (TLS requirement, failure throttle). */
+  auth?: AuthPolicy;
 }>;
 
 type Log = {
@@ -33,7 +36,9 @@ export type ListenerDeps = Readonly<{
   routing: RoutingPolicy;
   inlineBodies?: AcceptDeps['inlineBodies'];
   log: Log;
-  metrics: { smtpSessions: Counter; smtpSessionsActive: Gauge; messagesAccepted: Counter; messagesRejected: Counter };
+  metrics: { smtpSessions: Counter; smtpSessionsActive: Gauge; messagesAccepted: Counter; messagesRejected: Counter; smtpAuth: Counter };
+  /** Users and failure counts for AUTH; without them every attempt is refused. */
+  auth?: AuthDeps;
   node: string;
   hostname: string;
   newId: () => string;
@@ -130,9 +135,12 @@ export const createInboundListener = (config: ListenerConfig, deps: ListenerDeps
     },
 
     onAuth(auth, session, callback) {
-      // Users arrive with the policy issue; until then no credentials are valid.
-      log.info({ user: auth.username, method: auth.method, client: session.remoteAddress }, 'authentication refused: no users configured');
-      callback(smtpError(535, '5.7.8', 'Authentication credentials invalid'));
+      track(authenticate(auth.method, auth.username ?? '', auth.password ?? '', session)).then(async (result) => {
+        if (typeof result === 'string') return callback(null, { user: result });
+        // held back after it is recorded, outside `track`: a shutdown need not wait for a throttled client
+        if (result.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, result.delayMs));
+        callback(result.error);
+      }, (err: Error) => callback(err));
     },
 
     onMailFrom(address, session, callback) {
@@ -171,6 +179,33 @@ export const createInboundListener = (config: ListenerConfig, deps: ListenerDeps
     },
   });
 
+  /**
+   * One AUTH attempt: decided by decideAuth, recorded as AuthAttempted (mechanism, user, outcome; never the
+   * password) and counted. Resolves with the user name, or with the SMTP reply and how long to hold it back.
+   */
+  const authenticate = async (
+    mechanism: string, username: string, password: string, session: SMTPServerSession,
+  ): Promise<string | { error: Error; delayMs: number }> => {
+    const ctx = contextOf(session);
+    const policy = config.auth ?? { allowInsecureAuth: false, maxFailures: 10, failureDelayMs: 1000 };
+    const decision = deps.auth
+      ? await decideAuth(deps.auth, policy, { username, password, remoteAddress: session.remoteAddress, secure: session.secure })
+      : { outcome: 'failure' as const, code: 535, enhancedCode: '5.7.8', text: 'Authentication credentials invalid', delayMs: 0, cause: undefined };
+    const user = username.slice(0, 256);
+    ctx.recorder.record(authAttempted({
+      sessionId: ctx.recorder.sessionId, mechanism, user, outcome: decision.outcome === 'success' ? 'success' : 'failure', at: deps.now().toISOString(),
+    }));
+    deps.metrics.smtpAuth.inc({ listener: config.name, outcome: decision.outcome });
+    const fields = { sessionId: ctx.recorder.sessionId, user, mechanism, client: session.remoteAddress, outcome: decision.outcome };
+    if (decision.outcome === 'success') {
+      log.info(fields, 'authenticated');
+      return decision.user;
+    }
+    if (decision.outcome === 'error') log.error({ ...fields, err: decision.cause }, 'authentication failed: user store unavailable');
+    else log.info(fields, 'authentication refused');
+    return { error: smtpError(decision.code, decision.enhancedCode, decision.text), delayMs: decision.delayMs };
+  };
+
   const receive = async (stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> => {
     const ctx = contextOf(session);
     const messageId = deps.newId();
@@ -200,7 +235,7 @@ export const createInboundListener = (config: ListenerConfig, deps: ListenerDeps
     try {
       await acceptMessage({ store: deps.store, blobs: deps.blobs, routing: deps.routing, ...(deps.inlineBodies ? { inlineBodies: deps.inlineBodies } : {}) }, {
         messageId, sessionId: ctx.recorder.sessionId, body: Buffer.concat(chunks), mailFrom, rcptTo, params,
-        client: clientOf(session), listener: config.name, authUser: null, tls: tlsOf(session),
+        client: clientOf(session), listener: config.name, authUser: session.user ?? null, tls: tlsOf(session),
         actor: `smtp:${session.remoteAddress}`, node: deps.node, now,
       });
     } catch (err) {

@@ -14,7 +14,7 @@ export type LibraryRejection = Readonly<{
 export type RejectionObserver = (session: SMTPServerSession, rejection: LibraryRejection) => void;
 
 type Connection = {
-  _server: object; session?: SMTPServerSession; __elemtaCommand?: string;
+  _server: object; _nextHandler?: unknown; session?: SMTPServerSession; __elemtaCommand?: string;
   _getEnhancedStatusCode: (code: number, context?: string | false) => string;
 };
 type Proto = Connection & {
@@ -42,7 +42,8 @@ export const useOwnEnhancedStatusCodes = (): void => {
   const send = proto.send;
   const onCommand = proto._onCommand;
   proto._onCommand = function (this: Connection, command, callback) {
-    this.__elemtaCommand = (command ?? '').toString();
+    // A line that answers a SASL challenge holds credentials (base64): remember only that it belonged to AUTH.
+    this.__elemtaCommand = this._nextHandler ? 'AUTH' : (command ?? '').toString();
     return onCommand.call(this as Proto, command, callback);
   };
   proto.send = function (this: Connection, code, data, context) {
