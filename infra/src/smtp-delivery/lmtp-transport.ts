@@ -1,6 +1,6 @@
-import { attemptPeer, reportOf, timeoutsOf, unreachableOutcomes, type TimeoutOptions } from './smtp-attempt.js';
-import { SmtpPoolSet } from './smtp-connection-pool.js';
-import { limitsOf, type PoolOptions } from './relay-transport.js';
+import type { PoolOptions } from './relay-transport.js';
+import { createSinglePeerTransport } from './single-peer-transport.js';
+import { timeoutsOf, type TimeoutOptions } from './smtp-attempt.js';
 import type { SessionSettings, SessionTls } from './smtp-session.js';
 import type { Transport } from './transport-types.js';
 
@@ -20,21 +20,9 @@ export type LmtpTransportOptions = TimeoutOptions & Readonly<{
  * so each recipient gets its own outcome (nodemailer reports the refusals in `rejectedErrors`).
  */
 export const createLmtpTransport = (options: LmtpTransportOptions): Transport => {
-  const pools = new SmtpPoolSet(limitsOf(options.pool));
   const timeouts = timeoutsOf(options);
-  const settingsFor = (localAddress: string | null): SessionSettings => ({
+  return createSinglePeerTransport('lmtp', options.host, options.port, options.pool, (localAddress): SessionSettings => ({
     host: options.host, port: options.port, servername: null, localAddress, heloName: options.heloName,
     tls: options.tls ?? 'none', secure: false, ca: options.ca ?? [], auth: null, lmtp: true, ...timeouts,
-  });
-  return {
-    kind: 'lmtp',
-    async deliver(request) {
-      const startedAt = performance.now();
-      const peer = { host: options.host, address: options.host, port: options.port };
-      const attempt = await attemptPeer(pools, { settings: settingsFor(request.localAddress), peer }, request);
-      if (attempt.kind === 'final') return reportOf(request, attempt, attempt.outcomes, startedAt);
-      return reportOf(request, null, unreachableOutcomes(request, attempt.reply, options.host), startedAt);
-    },
-    close: () => pools.close(),
-  };
+  }));
 };

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DnsTemporaryError, type Destination, type MailResolver } from '../dns/dns-types.js';
 import { failFirst, freePort, startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../testing/index.js';
+import { InvalidDomainError } from '../dns/domain-name.js';
+import { createMailResolver } from '../dns/index.js';
 import { createRelayTransport, type RelayTransportOptions } from './relay-transport.js';
 import type { DeliveryRequest, Transport } from './transport-types.js';
 
@@ -135,6 +137,7 @@ describe('relay transport', () => {
     ['NXDOMAIN', { kind: 'noSuchDomain' } as Destination, 'bounced', 550, '5.1.2'],
     ['no mail host', { kind: 'noMailHost' } as Destination, 'bounced', 550, '5.1.2'],
     ['a temporary DNS failure', new DnsTemporaryError('SERVFAIL from 127.0.0.1', 'SERVFAIL'), 'deferred', 451, '4.4.3'],
+    ['a domain the resolver refuses as invalid', new InvalidDomainError('example.test', 'test'), 'bounced', 553, '5.1.3'],
   ])('answers %s without connecting', async (_name, answer, status, code, enhancedCode) => {
     const report = await relay({ resolver: fixedResolver({ 'example.test': answer }), port: 9 })
       .deliver(request({ recipients: ['a@example.test', 'b@example.test'] }));
@@ -142,6 +145,14 @@ describe('relay transport', () => {
     expect(report.outcomes.map((o) => o.status)).toEqual([status, status]);
     expect(report.outcomes[0]?.reply).toMatchObject({ code, enhancedCode, command: 'DNS' });
     expect(report.mxHost).toBeNull();
+  });
+
+  it('bounces an address without a domain with a clear reason, through the real resolver, without a query', async () => {
+    const report = await relay({ resolver: createMailResolver({ servers: ['127.0.0.1:9'], timeoutMs: 200 }), port: 9 })
+      .deliver(request({ recipients: ['postmaster'], domain: '' }));
+    expect(report.outcomes).toEqual([{
+      recipient: 'postmaster', status: 'bounced', reply: { code: 553, enhancedCode: '5.1.3', text: 'recipient address has no domain', command: 'DNS' },
+    }]);
   });
 
   it('upgrades with STARTTLS opportunistically against a self-signed certificate and reports the TLS session', async () => {

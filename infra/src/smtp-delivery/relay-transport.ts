@@ -1,4 +1,5 @@
 import type { SmtpReply } from '@elemta/domain';
+import { InvalidDomainError } from '../dns/domain-name.js';
 import { DnsTemporaryError, type Destination, type MailExchanger, type MailResolver } from '../dns/dns-types.js';
 import { attemptPeer, reportOf, timeoutsOf, unreachableOutcomes, type PeerAttempt, type TimeoutOptions } from './smtp-attempt.js';
 import { defaultPoolLimits, SmtpPoolSet } from './smtp-connection-pool.js';
@@ -84,6 +85,11 @@ export const createRelayTransport = (options: RelayTransportOptions): Transport 
       try {
         destination = await options.resolver.resolveDestination(request.domain);
       } catch (error) {
+        if (error instanceof InvalidDomainError) {
+          // RFC 5321 §4.1.2: no deliverable domain, now or later
+          const text = request.domain === '' ? 'recipient address has no domain' : `invalid recipient domain "${request.domain}"`;
+          return reportOf(request, null, outcomesWithReply(request.recipients, dnsReply(553, '5.1.3', text)), startedAt);
+        }
         if (!(error instanceof DnsTemporaryError)) throw error;
         const reply = dnsReply(451, '4.4.3', `MX lookup for ${request.domain} failed temporarily (${error.rcode}): ${error.message}`);
         return reportOf(request, null, outcomesWithReply(request.recipients, reply), startedAt);

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
-import { attemptPeer, reportOf, timeoutsOf, unreachableOutcomes, type TimeoutOptions } from './smtp-attempt.js';
-import { SmtpPoolSet } from './smtp-connection-pool.js';
-import { limitsOf, type PoolOptions } from './relay-transport.js';
+import type { PoolOptions } from './relay-transport.js';
+import { createSinglePeerTransport } from './single-peer-transport.js';
+import { timeoutsOf, type TimeoutOptions } from './smtp-attempt.js';
 import type { SessionSettings, TlsPolicy } from './smtp-session.js';
 import type { Transport } from './transport-types.js';
 
@@ -25,22 +25,10 @@ export type SmarthostTransportOptions = TimeoutOptions & Readonly<{
  * relay offers no STARTTLS and `tls` is `opportunistic` (use `required-verified` or `secure` with `auth`).
  */
 export const createSmarthostTransport = (options: SmarthostTransportOptions): Transport => {
-  const pools = new SmtpPoolSet(limitsOf(options.pool));
   const timeouts = timeoutsOf(options);
-  const settingsFor = (localAddress: string | null): SessionSettings => ({
+  return createSinglePeerTransport('smarthost', options.host, options.port, options.pool, (localAddress): SessionSettings => ({
     host: options.host, port: options.port, servername: isIP(options.host) ? null : options.host, localAddress,
     heloName: options.heloName, tls: options.tls ?? 'opportunistic', secure: options.secure ?? false, ca: options.ca ?? [],
     auth: options.auth ?? null, lmtp: false, ...timeouts,
-  });
-  return {
-    kind: 'smarthost',
-    async deliver(request) {
-      const startedAt = performance.now();
-      const peer = { host: options.host, address: options.host, port: options.port };
-      const attempt = await attemptPeer(pools, { settings: settingsFor(request.localAddress), peer }, request);
-      if (attempt.kind === 'final') return reportOf(request, attempt, attempt.outcomes, startedAt);
-      return reportOf(request, null, unreachableOutcomes(request, attempt.reply, options.host), startedAt);
-    },
-    close: () => pools.close(),
-  };
+  }));
 };

@@ -9,7 +9,7 @@ export {
 } from './queue.fold.js';
 export {
   claimDueMessages, deleteExpiredLeases, dropClaims, pendingDsns, queueClaimMigrations, releaseClaims, renewLeases,
-  type ClaimedMessage, type ClaimOptions, type PendingDsn,
+  type ClaimOptions, type PendingDsn,
 } from './queue-claims.js';
 export {
   createQueueReadModel, type QueueEntry, type QueueListArgs, type QueuePage, type QueueReadModel, type QueueSummary,

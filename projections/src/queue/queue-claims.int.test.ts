@@ -17,7 +17,7 @@ const enqueue = async (rcpts: readonly (string | Rcpt)[], events: (id: string) =
   return id;
 };
 const claim = (o: Partial<ClaimOptions> = {}) => claimDueMessages(db.pool, { owner: 'w1', leaseMs: 60_000, limit: 10, ...o });
-const ids = async (o: Partial<ClaimOptions> = {}) => (await claim(o)).map((m) => m.messageId);
+const ids = (o: Partial<ClaimOptions> = {}) => claim(o);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('claimDueMessages', () => {
@@ -31,7 +31,7 @@ describe('claimDueMessages', () => {
       for (let empty = 0; empty < 3;) {
         const batch = await claimDueMessages(db.pool, { owner, leaseMs: 60_000, limit: 7 });
         empty = batch.length === 0 ? empty + 1 : 0;
-        got.push(...batch.map((m) => m.messageId));
+        got.push(...batch);
       }
       return got;
     };
@@ -42,13 +42,11 @@ describe('claimDueMessages', () => {
     expect(new Set([...a, ...b])).toEqual(all);
   });
 
-  it('returns every due row of a claimed message with its sender, and none that is not due', async () => {
+  it('claims a message with a due row, and not one whose rows are all still to come', async () => {
     const id = await enqueue(['a@x.test', 'b@y.test', { address: 'later@x.test', notBefore: FUTURE }]);
+    await enqueue([{ address: 'later@x.test', notBefore: FUTURE }]);
     await db.runner.catchUp();
-    const [message] = await claim();
-    expect(message?.messageId).toBe(id);
-    expect(message?.mailFrom).toBe('alice@sender.test');
-    expect(message?.recipients.map((r) => [r.recipient, r.domain, r.status])).toEqual([['a@x.test', 'x.test', 'queued'], ['b@y.test', 'y.test', 'queued']]);
+    expect(await ids()).toEqual([id]);
   });
 
   it('claims the highest priority first, then the oldest due', async () => {

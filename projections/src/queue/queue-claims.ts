@@ -1,8 +1,6 @@
 import { isUuid } from '@elemta/domain';
 import type pg from 'pg';
 import type { Migration } from '../projection.js';
-import type { QueueRow } from './queue.fold.js';
-import { QUEUE_ROW_COLUMNS, toQueueRow, type QueueDbRow } from './queue-row.sql.js';
 
 /**
  * `queue_leases`: which worker delivers which message until when. Not a projection table: a replay leaves it alone,
@@ -21,8 +19,6 @@ export const queueClaimMigrations: readonly Migration[] = [{
 }];
 
 /** A message a worker now holds the lease of, with its due recipients (in the claimed zones), by recipient. */
-export type ClaimedMessage = Readonly<{ messageId: string; mailFrom: string; recipients: readonly QueueRow[] }>;
-
 export type ClaimOptions = Readonly<{
   /** Who holds the lease, e.g. `<node>/<worker>`; renewals and releases must name the same owner. */
   owner: string;
@@ -62,34 +58,28 @@ export const CLAIM_SQL = `
      WHERE l.expires_at <= now()
     RETURNING l.message_id
   )
-  SELECT ${QUEUE_ROW_COLUMNS}
-    FROM leased JOIN picked p USING (message_id) JOIN queue q ON q.message_id = leased.message_id
-   WHERE q.status <> 'held' AND q.next_attempt_at <= now() AND ($4::text[] IS NULL OR q.zone = ANY($4::text[]))
-   ORDER BY p.priority DESC, p.due, q.message_id, q.recipient`;
+  SELECT leased.message_id::text AS id
+    FROM leased JOIN picked p USING (message_id)
+   ORDER BY p.priority DESC, p.due, p.message_id`;
 
 const ms = (value: number): number => Math.max(0, Math.round(value));
 const uuids = (ids: readonly string[]): string[] => ids.map((id) => id.toLowerCase()).filter(isUuid);
 
 /**
- * Claims up to `limit` messages with at least one due row (`queued` or `deferred`, `next_attempt_at <= now()`),
+ * Claims up to `limit` message ids with at least one due row (`queued` or `deferred`, `next_attempt_at <= now()`),
  * highest priority first, then oldest due, and leases each for `leaseMs`. Guarantees: two concurrent claimers (on any
  * node) never both get one message; a message with an unexpired lease (held or released during its hold-off) is
- * skipped; times come from the database clock. It may return fewer than `limit` messages while others are due
- * (rows locked by a concurrent claimer are skipped); call again. The view may lag the log: confirm with the stream.
+ * skipped; times come from the database clock. Only ids come back: the worker reads what is due from the message's
+ * stream, which is the truth (the view may lag it). It may return fewer than `limit` messages while others are due
+ * (rows locked by a concurrent claimer are skipped); call again.
  */
-export const claimDueMessages = async (pool: pg.Pool, options: ClaimOptions): Promise<ClaimedMessage[]> => {
+export const claimDueMessages = async (pool: pg.Pool, options: ClaimOptions): Promise<string[]> => {
   const limit = Math.max(1, Math.trunc(options.limit));
   const zones = options.zones ? [...options.zones] : null;
-  const { rows } = await pool.query<QueueDbRow>({
+  const { rows } = await pool.query<{ id: string }>({
     name: 'elemta_claim_due', text: CLAIM_SQL, values: [options.owner, ms(options.leaseMs), limit, zones, limit * ROWS_PER_MESSAGE],
   });
-  const claimed = new Map<string, { messageId: string; mailFrom: string; recipients: QueueRow[] }>();
-  for (const row of rows.map(toQueueRow)) {
-    const message = claimed.get(row.messageId);
-    if (message) message.recipients.push(row);
-    else claimed.set(row.messageId, { messageId: row.messageId, mailFrom: row.mailFrom, recipients: [row] });
-  }
-  return [...claimed.values()];
+  return rows.map((r) => r.id);
 };
 
 /** Extends the owner's unexpired, unreleased leases to `leaseMs` from now; returns the ids it still holds. */

@@ -1,4 +1,5 @@
-import { DomainError, isUuid } from '@elemta/domain';
+import { isUuid } from '@elemta/domain';
+import { decodeKey, encodeKey } from '../read/cursor.js';
 import type { SqlWhere } from '../read/message-filter.js';
 import type { QueueRowStatus } from './queue.fold.js';
 
@@ -47,22 +48,10 @@ export const queueWhere = (filter: QueueFilter): SqlWhere => {
 /** A position in the oldest-first order of the queue listing: accepted time (ISO, microseconds), message id, recipient. */
 export type QueueCursor = Readonly<{ acceptedAt: string; messageId: string; recipient: string }>;
 
-/** Opaque to clients: base64url of a small JSON array. */
-export const encodeQueueCursor = (c: QueueCursor): string =>
-  Buffer.from(JSON.stringify([c.acceptedAt, c.messageId, c.recipient]), 'utf8').toString('base64url');
+export const encodeQueueCursor = (c: QueueCursor): string => encodeKey([c.acceptedAt, c.messageId, c.recipient]);
 
 /** Throws `DomainError('INVALID_CURSOR')` for anything `encodeQueueCursor` did not produce. */
 export const decodeQueueCursor = (value: string): QueueCursor => {
-  const invalid = new DomainError('INVALID_CURSOR', 'invalid pagination cursor');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 3) throw invalid;
-  const [acceptedAt, messageId, recipient] = parsed as unknown[];
-  if (typeof acceptedAt !== 'string' || Number.isNaN(Date.parse(acceptedAt))) throw invalid;
-  if (typeof messageId !== 'string' || !isUuid(messageId) || typeof recipient !== 'string') throw invalid;
+  const [acceptedAt, messageId, recipient] = decodeKey(value, 3) as [string, string, string];
   return { acceptedAt, messageId, recipient };
 };

@@ -7,7 +7,8 @@ import {
 import { QUEUE_ROW_COLUMNS, toQueueRow, type QueueDbRow } from './queue-row.sql.js';
 
 /** A pending recipient as listed: its stored row, with the status it reports (`delivering` while leased). */
-export type QueueEntry = Readonly<Omit<QueueRow, 'status'> & { status: QueueStatus }>;
+/** A queue row as listed, with its status as reported (leased rows show `delivering`) and its own page cursor. */
+export type QueueEntry = Readonly<Omit<QueueRow, 'status'> & { status: QueueStatus; cursor: string }>;
 
 export type QueuePage = Readonly<{ rows: readonly QueueEntry[]; totalCount: number; hasNextPage: boolean; endCursor: string | null }>;
 
@@ -58,13 +59,15 @@ const list = async (pool: pg.Pool, args: QueueListArgs): Promise<QueuePage> => {
       ORDER BY q.accepted_at, q.message_id, q.recipient LIMIT $${params.length}`, params),
     pool.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${QUEUE_FROM} ${where(filter.conditions)}`, [...filter.params]),
   ]);
-  const listed = page.rows.slice(0, first);
-  const last = listed.at(-1);
+  const listed = page.rows.slice(0, first).map((r) => ({
+    ...toQueueRow(r), status: r.reported_status,
+    cursor: encodeQueueCursor({ acceptedAt: r.cursor_accepted_at, messageId: r.message_id, recipient: r.recipient }),
+  }));
   return {
-    rows: listed.map((r) => ({ ...toQueueRow(r), status: r.reported_status })),
+    rows: listed,
     totalCount: Number(count.rows[0]?.n ?? 0),
     hasNextPage: page.rows.length > first,
-    endCursor: last ? encodeQueueCursor({ acceptedAt: last.cursor_accepted_at, messageId: last.message_id, recipient: last.recipient }) : null,
+    endCursor: listed.at(-1)?.cursor ?? null,
   };
 };
 

@@ -3,22 +3,31 @@ import { DomainError, isUuid } from '@elemta/domain';
 /** A position in the newest-first order of `messages`: received time (ISO text, microseconds kept) and id. */
 export type MessageCursor = Readonly<{ receivedAt: string; id: string }>;
 
-/** Opaque to clients: base64url of a small JSON array. */
-export const encodeCursor = (cursor: MessageCursor): string =>
-  Buffer.from(JSON.stringify([cursor.receivedAt, cursor.id]), 'utf8').toString('base64url');
+const invalidCursor = () => new DomainError('INVALID_CURSOR', 'invalid pagination cursor');
 
-/** Throws `DomainError('INVALID_CURSOR')` for anything `encodeCursor` did not produce. */
-export const decodeCursor = (value: string): MessageCursor => {
-  const invalid = new DomainError('INVALID_CURSOR', 'invalid pagination cursor');
+/** Cursors are opaque to clients: base64url of a small JSON array of strings (a row's sort key). */
+export const encodeKey = (key: readonly string[]): string => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+
+/**
+ * The sort key `encodeKey` made, if it has `length` strings, a time first and a UUID second (every list's key starts
+ * so); anything else throws `DomainError('INVALID_CURSOR')`.
+ */
+export const decodeKey = (value: string, length: number): string[] => {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
   } catch {
-    throw invalid;
+    throw invalidCursor();
   }
-  if (!Array.isArray(parsed) || parsed.length !== 2) throw invalid;
-  const [receivedAt, id] = parsed as unknown[];
-  if (typeof receivedAt !== 'string' || Number.isNaN(Date.parse(receivedAt))) throw invalid;
-  if (typeof id !== 'string' || !isUuid(id)) throw invalid;
+  if (!Array.isArray(parsed) || parsed.length !== length || !parsed.every((v) => typeof v === 'string')) throw invalidCursor();
+  const key = parsed as string[];
+  if (Number.isNaN(Date.parse(key[0]!)) || !isUuid(key[1]!)) throw invalidCursor();
+  return key;
+};
+
+export const encodeCursor = (cursor: MessageCursor): string => encodeKey([cursor.receivedAt, cursor.id]);
+
+export const decodeCursor = (value: string): MessageCursor => {
+  const [receivedAt, id] = decodeKey(value, 2) as [string, string];
   return { receivedAt, id };
 };

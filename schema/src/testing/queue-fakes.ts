@@ -21,6 +21,7 @@ export const aQueueEntry = (overrides: Partial<QueueEntry> = {}): QueueEntry => 
   lastAttemptAt: '2026-11-20T09:30:05.000Z',
   lastReply: { code: 451, enhancedCode: '4.7.1', text: 'Try again later', command: 'RCPT' },
   updatedPosition: '42',
+  cursor: 'c0',
   ...overrides,
 });
 
@@ -30,7 +31,7 @@ export const emptySummary: QueueSummary = {
 
 /**
  * The QueueReadModel port over an array, for the schema's unit tests. It records its calls; only `status` is
- * filtered, and the cursor is the index of the next row (the real semantics are the projections' to test).
+ * filtered, and a row's cursor is the index of the row after it (the real semantics are the projections' to test).
  */
 export class InMemoryQueueReadModel implements QueueReadModel {
   readonly listCalls: QueueListArgs[] = [];
@@ -42,7 +43,7 @@ export class InMemoryQueueReadModel implements QueueReadModel {
     if (args.after && !/^\d+$/.test(args.after)) throw new DomainError('INVALID_CURSOR', 'invalid pagination cursor');
     const matching = this.rows.filter((r) => !args.filter?.status || args.filter.status.includes(r.status));
     const start = args.after ? Number(args.after) : 0;
-    const rows = matching.slice(start, start + args.first);
+    const rows = matching.slice(start, start + args.first).map((r, i) => ({ ...r, cursor: String(start + i + 1) }));
     const end = start + rows.length;
     return { rows, totalCount: matching.length, hasNextPage: end < matching.length, endCursor: rows.length > 0 ? String(end) : null };
   }

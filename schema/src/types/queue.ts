@@ -90,14 +90,9 @@ export const toQueueFilter = (input: QueueFilterInput | null | undefined): Queue
   };
 };
 
-// Same format as the read model's cursors (base64url of [acceptedAt, messageId, recipient]); the read model
-// gives only the page's end cursor, so the other edges' cursors are built here from the row's keys.
-const cursorOf = (e: QueueEntryValue): string =>
-  Buffer.from(JSON.stringify([e.acceptedAt, e.messageId, e.recipient]), 'utf8').toString('base64url');
-
-/** A queue page as a Relay connection; the last edge carries the read model's own end cursor. */
+/** A queue page as a Relay connection, each edge with the read model's cursor of its row. */
 export const toQueueConnection = (page: QueuePage, after: string | null | undefined): Connection<QueueEntryValue> => {
-  const edges = page.rows.map((node, i) => ({ node, cursor: i === page.rows.length - 1 && page.endCursor ? page.endCursor : cursorOf(node) }));
+  const edges = page.rows.map((node) => ({ node, cursor: node.cursor }));
   return {
     edges,
     pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: Boolean(after), startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },

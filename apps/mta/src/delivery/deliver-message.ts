@@ -36,9 +36,6 @@ type Group = { route: string; domain: string; zone: string; recipients: string[]
 
 const reply = (code: number, enhancedCode: string, text: string, command: string): SmtpReply => ({ code, enhancedCode, text, command });
 
-/** RFC 5321 §4.1.2: a domain is required; an address without one can never be delivered. */
-const VALID_DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$|^\[[0-9a-f.:]+\]$|^[^\x00-\x7f].*$/i;
-
 const groupsOf = (state: KnownMessageState, due: readonly string[]): Group[] => {
   const groups = new Map<string, Group>();
   for (const address of due) {
@@ -143,10 +140,6 @@ type AttemptInput = GroupInput & Readonly<{ attemptId: string; zone: ZoneRuntime
 
 const attempt = async (deps: DeliveryDeps, input: AttemptInput, log: Logger): Promise<DeliveryReport> => {
   const { group } = input;
-  if (!VALID_DOMAIN.test(group.domain)) {
-    const text = group.domain === '' ? 'recipient address has no domain' : `invalid recipient domain "${group.domain}"`;
-    return emptyReport(allOutcomes(group.recipients, 'bounced', reply(553, '5.1.3', text, 'RCPT TO')));
-  }
   const transport = deps.transports.get(group.route);
   if (!transport) {
     log.error('no transport for route; the recipient waits for a configuration that has it');

@@ -87,7 +87,7 @@ export const startDelivery = (s: DeliveryServices): RunningDelivery => {
   const forgetTimer = setInterval(() => { forgetSettled().catch((err: unknown) => log.warn({ err }, 'could not drop settled claims')); }, 1000);
   forgetTimer.unref();
   const queue: DeliveryQueue = {
-    claim: async (limit) => (await claimDueMessages(pool, { owner, leaseMs, limit })).map((m) => m.messageId),
+    claim: (limit) => claimDueMessages(pool, { owner, leaseMs, limit }),
     release: async (ids, holdOffMs) => { await Promise.all(ids.map((id) => releases.add({ id, holdOffMs: Math.round(holdOffMs) }))); },
     renew: (ids) => renewLeases(pool, owner, ids, leaseMs),
     forget: (ids) => { settled.push(...ids); },
