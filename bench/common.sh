@@ -51,9 +51,12 @@ sample_pg() {
   SAMPLER_PID=$!
 }
 
-# load: the same smtp-source load for every target, into Elemta's SMTP port.
+# load: the same smtp-source load for every target, into Elemta's SMTP port; with LOAD_FILE set, that message
+# (`-F`, of about SIZE bytes) instead of smtp-source's own SIZE-byte one.
 load() {
-  timeout 300 smtp-source -s "$SESSIONS" -m "$MSGS" -l "$SIZE" -d -f bench@example.test -t rcpt@example.test \
+  local content=(-l "$SIZE")
+  [ -n "${LOAD_FILE:-}" ] && content=(-F "$LOAD_FILE")
+  timeout 300 smtp-source -s "$SESSIONS" -m "$MSGS" "${content[@]}" -d -f bench@example.test -t rcpt@example.test \
     -M client.example.test "127.0.0.1:$PORT_SMTP" >"$RUN_DIR/source.out" 2>&1
 }
 

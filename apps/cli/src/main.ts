@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from '@elemta/infra/config';
 import { createLogger } from '@elemta/infra/logger';
+import { loadSigningKeys } from '@elemta/infra/mailauth';
+import { dkimCommand } from './dkim.js';
 import { eventsExportCommand } from './events-export.js';
 import { queueCommand } from './queue.js';
 import { replayCommand } from './replay.js';
@@ -23,6 +25,7 @@ Commands:
   queue hold|release|retry|cancel (<message id>... | --domain D | --sender A | --zone Z) [--reason text]
   users add|passwd <name>   add an SMTP AUTH user or change its password (read from stdin, or asked for on a terminal)
   users remove <name> | users list [--json]
+  dkim keygen     make a DKIM key: --domain D --selector S [--algorithm rsa|ed25519] [--bits 2048] [--out <file>]
   help            show this text
 
 Settings come from the environment (ELEMTA_*, DATABASE_URL, EVENTSTORE_URL) and the YAML file in ELEMTA_CONFIG.`;
@@ -33,9 +36,13 @@ const main = async (argv: readonly string[]): Promise<number> => {
     console.log(usage);
     return command ? 0 : EX_USAGE;
   }
+  // needs no configuration: a key is made before the configuration that names it
+  if (command === 'dkim') return dkimCommand(argv.slice(1));
   let config;
   try {
     config = loadConfig(process.env);
+    // signing keys are files the schema cannot see into: a missing or bad one stops serve before any socket opens
+    if (command === 'serve' || command === 'config') loadSigningKeys(config.delivery.signing);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
@@ -42,8 +42,10 @@ const users = (args: string[], input = '', extra: Record<string, string> = {}) =
     child.stdin.end(input);
   });
 
+/** Over STARTTLS, trusting the self-signed certificate the daemon made in its data directory. */
 const login = (user: string, pass: string) => nodemailer.createTransport({
-  host: '127.0.0.1', port: submissionPort, secure: false, ignoreTLS: true, auth: { user, pass },
+  host: '127.0.0.1', port: submissionPort, secure: false, requireTLS: true, auth: { user, pass },
+  tls: { ca: [readFileSync(join(dataDir, 'tls', 'self-signed-cert.pem'))], servername: 'localhost' },
 }).sendMail({ from: 'alice@example.org', to: 'bob@example.net', text: 'hi' })
   .then((info) => Number(info.response.slice(0, 3)), (err: { responseCode?: number }) => err.responseCode ?? -1);
 
@@ -76,7 +78,9 @@ describe('elemta users', () => {
   it('changes a password and removes a user while elemta serve runs, effective at once', async () => {
     daemon = startDaemon(dataDir, ports, { ELEMTA_SUBMISSION_PORT: String(submissionPort) });
     await waitHealthy(daemon, ports.http);
-    expect(await login('alice@example.org', 'first-password')).toBe(250);
+    // the SMTP listeners open after HTTP, once the self-signed certificate is made
+    await expect.poll(() => existsSync(join(dataDir, 'tls', 'self-signed-cert.pem')), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => login('alice@example.org', 'first-password'), { timeout: 15_000 }).toBe(250);
 
     const passwd = await users(['passwd', 'alice@example.org'], 'second-password\n');
     expect(passwd.status, passwd.stderr).toBe(0);

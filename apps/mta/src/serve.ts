@@ -9,7 +9,9 @@ import { PostgresEventStore, eventStoreMigrations } from '@elemta/infra/event-st
 import { newId } from '@elemta/infra/ids';
 import type { Logger } from '@elemta/infra/logger';
 import { createMetrics, type Metrics } from '@elemta/infra/metrics';
-import { createPool, runMigrations, startEmbeddedPostgres, throttleMigrations, type Pool, type RunningPostgres } from '@elemta/infra/postgres';
+import {
+  createPool, greylistMigrations, rateLimitMigrations, runMigrations, startEmbeddedPostgres, throttleMigrations, type Pool, type RunningPostgres,
+} from '@elemta/infra/postgres';
 import {
   ProjectionRunner, createMessageReadModel, createQueueReadModel, viewMigrations, viewProjections, viewsProjection,
 } from '@elemta/projections';
@@ -23,10 +25,14 @@ import { createHttpServer } from './http/http-server.js';
 import { operationRecorder } from './http/operation-metrics.js';
 import { collectQueueGauges } from './delivery/queue-gauges.js';
 import type { AcceptDeps } from './smtp/accept-message.js';
-import { createInboundListener, type InboundListener } from './smtp/inbound-listener.js';
+import { createMailResolver } from '@elemta/infra/dns';
+import { startPolicy } from './policy/start-policy.js';
+import { createRelayControl } from './smtp/relay-control.js';
+import { listenerEntries, startListeners } from './smtp/start-listeners.js';
 
 export type RunningElemta = Readonly<{
-  ports: { smtp: number; submission: number | null; http: number };
+  /** `smtp`: the first mx listener; `listeners`: every SMTP listener's port by name. */
+  ports: { smtp: number; submission: number | null; smtps: number | null; http: number; listeners: Readonly<Record<string, number>> };
   databaseUrl: string;
   /** The admin key when this start created it (first start), else null. */
   createdAdminKey: string | null;
@@ -73,8 +79,9 @@ const createEventStore = (
 };
 
 /**
- * Starts every role of one Elemta node: database, event store, blob store, projections, HTTP (GraphQL, metrics,
- * health, dashboard) and the SMTP listeners, in that order, so that nothing accepts mail before the stores are up.
+ * Starts every role of one Elemta node: database, event store, blob store, projections, policy plugins, the SMTP
+ * listeners, HTTP (GraphQL, metrics, health, dashboard) and delivery, in that order, so that nothing accepts mail
+ * before the stores are up, and /healthz answers only once SMTP is listening.
  * `stop()` reverses it: listeners stop accepting and finish their sessions, appends drain, projections finish their
  * batch, then the stores and PostgreSQL stop.
  */
@@ -103,6 +110,8 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
       ...apiKeyMigrations,
       ...smtpUserMigrations,
       ...authFailureMigrations,
+      ...rateLimitMigrations,
+      ...greylistMigrations,
     ]);
     if (applied.length > 0) log.info({ applied }, 'database migrations applied');
     closers.push(() => store.close());
@@ -134,6 +143,26 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
     await runner.start();
     closers.push(() => runner.stop());
 
+    // The policy plugins look up names through the same resolver code and settings as delivery.
+    const policyResolver = createMailResolver({
+      ...(config.delivery.dns.servers.length > 0 ? { servers: config.delivery.dns.servers } : {}), timeoutMs: config.delivery.dns.timeout * 1000,
+    });
+    closers.push(() => policyResolver.close());
+    const entries = listenerEntries(config.smtp);
+    const pipeline = await startPolicy({ config, pool, resolver: policyResolver, metrics, log, listenerNames: entries.map((e) => e.name) });
+    closers.push(() => pipeline.close());
+    const smtp = await startListeners(config, {
+      store, blobs, routing: config.delivery.routes, ...(inlineBodies ? { inlineBodies } : {}),
+      metrics, node: config.node, hostname: config.hostname, newId, now: () => new Date(),
+      auth: { users: new SmtpUsers(pool, store, `system:smtp@${config.node}`, config.node), failures: new AuthFailures(pool) },
+      pipeline, relay: createRelayControl(config.smtp.relay),
+    }, log);
+    closers.push(() => smtp.close());
+    const portOf = (role: string) => {
+      const entry = entries.find((e) => e.role === role);
+      return entry ? smtp.ports.get(entry.name) ?? null : null;
+    };
+
     const actor = `system:http@${config.node}`;
     const keys = new ApiKeys(pool, store, actor, config.node);
     const createdAdminKey = await keys.ensureAdminKey(config.dataDir);
@@ -164,34 +193,17 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
     const httpPort = (await http.listen(config.http.port, config.http.host)).port;
     closers.push(() => http.close());
 
-    const smtpDeps = {
-      store, blobs, routing: config.delivery.routes, log: log.child({ component: 'smtp' }), ...(inlineBodies ? { inlineBodies } : {}),
-      metrics, node: config.node, hostname: config.hostname, newId, now: () => new Date(),
-      auth: { users: new SmtpUsers(pool, store, `system:smtp@${config.node}`, config.node), failures: new AuthFailures(pool) },
-    };
-    const listenerConfig = {
-      host: config.smtp.host, maxMessageSize: config.smtp.maxMessageSize, maxRecipients: config.smtp.maxRecipients,
-      socketTimeoutMs: config.smtp.socketTimeoutMs, closeTimeoutMs: config.smtp.closeTimeoutMs,
-      disableReverseLookup: config.smtp.disableReverseLookup,
-      auth: {
-        allowInsecureAuth: config.smtp.allowInsecureAuth, maxFailures: config.smtp.authMaxFailures, failureDelayMs: config.smtp.authFailureDelayMs,
-      },
-    };
-    const listeners: InboundListener[] = [createInboundListener({ ...listenerConfig, name: 'mx', role: 'mx', port: config.smtp.port }, smtpDeps)];
-    if (config.smtp.submissionPort !== 0) {
-      listeners.push(createInboundListener({ ...listenerConfig, name: 'submission', role: 'submission', port: config.smtp.submissionPort }, smtpDeps));
-    }
-    closers.push(async () => { await Promise.all(listeners.map((l) => l.close())); });
-    const smtpPorts = await Promise.all(listeners.map((l) => l.listen()));
-
     if (config.delivery.workers.enabled) {
       const accept = { store, blobs, routing: config.delivery.routes, ...(inlineBodies ? { inlineBodies } : {}) };
-      delivery = startDelivery({ config, pool, store, blobs, accept, metrics, log, newId });
+      delivery = startDelivery({ config, pool, store, blobs, accept, metrics, log, newId, policy: pipeline });
       const running = delivery;
       closers.push(() => running.stop());
     }
 
-    const ports = { smtp: smtpPorts[0]!.port, submission: smtpPorts[1]?.port ?? null, http: httpPort };
+    const ports = {
+      smtp: portOf('mx') ?? [...smtp.ports.values()][0]!, submission: portOf('submission'), smtps: portOf('smtps'), http: httpPort,
+      listeners: Object.fromEntries(smtp.ports),
+    };
     log.info({ ...ports, dataDir: config.dataDir, eventStore: config.eventStore.kind, delivery: config.delivery.mode }, 'elemta started');
     return { ports, databaseUrl: db.url, createdAdminKey, stop: stopAll };
   } catch (err) {

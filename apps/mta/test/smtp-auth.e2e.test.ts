@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { loadConfig } from '@elemta/infra/config';
 import { PostgresEventStore } from '@elemta/infra/event-store-pg';
 import { createLogger } from '@elemta/infra/logger';
-import { createTestDatabase, eventually, freePort } from '@elemta/infra/testing';
+import { createTestDatabase, eventually, freePort, RawSmtpClient } from '@elemta/infra/testing';
 import { SmtpUsers, startElemta, type RunningElemta } from '../src/index.js';
 
 const PASSWORD = 'Tr0ub4dor&3-never-in-the-log';
@@ -48,14 +48,17 @@ afterAll(async () => {
 // Each test starts with no failures on record: they all connect from 127.0.0.1, which the per-IP throttle counts.
 beforeEach(async () => { await db.query('DELETE FROM smtp_auth_failures'); });
 
-const send = (user: string, pass: string, authMethod: 'PLAIN' | 'LOGIN' = 'PLAIN') =>
+/** STARTTLS verified against the self-signed certificate Elemta made in its data directory on first start. */
+const send = (user: string, pass: string, authMethod: 'PLAIN' | 'LOGIN' = 'PLAIN', localAddress = '127.0.0.1') =>
   nodemailer.createTransport({
-    host: '127.0.0.1', port: elemta.ports.submission!, secure: false, ignoreTLS: true, auth: { user, pass }, authMethod,
+    host: '127.0.0.1', port: elemta.ports.submission!, secure: false, requireTLS: true, localAddress,
+    tls: { ca: [readFileSync(join(dataDir, 'tls', 'self-signed-cert.pem'))], servername: 'mx.elemta.test' },
+    auth: { user, pass }, authMethod,
   }).sendMail({ from: 'alice@example.org', to: 'bob@example.net', subject: 'Hello', text: 'Hi Bob.' });
 
-const refusal = async (user: string, pass: string, authMethod: 'PLAIN' | 'LOGIN' = 'PLAIN') => {
+const refusal = async (user: string, pass: string, authMethod: 'PLAIN' | 'LOGIN' = 'PLAIN', localAddress = '127.0.0.1') => {
   const started = Date.now();
-  const err = await send(user, pass, authMethod).then(() => { throw new Error('AUTH was accepted'); }, (e: Error & { response?: string; responseCode?: number }) => e);
+  const err = await send(user, pass, authMethod, localAddress).then(() => { throw new Error('AUTH was accepted'); }, (e: Error & { response?: string; responseCode?: number }) => e);
   return { code: err.responseCode, response: err.response ?? err.message, ms: Date.now() - started };
 };
 
@@ -74,6 +77,17 @@ describe('SMTP AUTH on the submission listener, end to end', () => {
       return events.length > 0 ? events : undefined;
     }, 2000, 20);
     expect(attempts[0]).toMatchObject({ user: 'alice@example.org', outcome: 'success' });
+  });
+
+  it('refuses AUTH over a plain-text connection, from loopback too, before looking at the password', async () => {
+    const before = (await authEvents()).length;
+    const { client } = await RawSmtpClient.open(elemta.ports.submission!);
+    const ehlo = await client.command('EHLO client.test');
+    expect(ehlo.text).toMatch(/STARTTLS/);
+    const reply = await client.command(`AUTH PLAIN ${Buffer.from(`\0alice@example.org\0${PASSWORD}`).toString('base64')}`);
+    expect(reply.code).toBe(538);
+    await client.command('QUIT');
+    expect(await authEvents()).toHaveLength(before); // refused before any attempt: nothing to record
   });
 
   it('refuses a message without AUTH on the submission port', async () => {
@@ -129,4 +143,22 @@ describe('SMTP AUTH on the submission listener, end to end', () => {
     const types = (await db.query("SELECT type FROM events WHERE stream = 'admin-smtpUsers' ORDER BY version")).rows.map((r) => r.type);
     expect(types).toEqual(['SmtpUserAdded', 'SmtpUserAdded', 'SmtpUserRemoved']);
   });
+  it('slows down and then locks out an IP after repeated wrong passwords, while another IP still gets in at once', async () => {
+    const codes: number[] = [];
+    const started = Date.now();
+    // 20 wrong passwords for 20 different users from 127.0.0.1: only the IP's own count can slow it down
+    for (let i = 0; i < 20; i++) codes.push((await refusal(`user${i}@example.org`, WRONG)).code!);
+    const attackerMs = Date.now() - started;
+    expect(codes.slice(0, MAX_FAILURES)).toEqual(Array(MAX_FAILURES).fill(535));
+    expect(codes.slice(MAX_FAILURES)).toEqual(Array(20 - MAX_FAILURES).fill(454));
+    expect(attackerMs).toBeGreaterThanOrEqual((1 + 2 + 4) * DELAY_MS - 100); // held back 0, 1, 2, 4 × the base
+
+    // 127.0.0.2 is another client address: its own failure is answered without delay and its login works
+    const other = await refusal('carol@example.org', WRONG, 'PLAIN', '127.0.0.2');
+    expect(other.code).toBe(535);
+    expect(other.ms).toBeLessThan(DELAY_MS);
+    await expect(send('alice@example.org', PASSWORD, 'PLAIN', '127.0.0.2')).resolves.toMatchObject({ response: expect.stringMatching(/^250 /) });
+    expect((await refusal('alice@example.org', PASSWORD)).code).toBe(454); // the first IP stays locked out
+  });
+
 });

@@ -9,6 +9,7 @@ export const authResultSchema = z.object({
   result: z.string(),
   detail: z.string().nullable(),
 });
+export type AuthenticationResults = z.infer<typeof authenticationResultsSchema>;
 export const authenticationResultsSchema = z.object({
   spf: authResultSchema.nullable(),
   dkim: authResultSchema.nullable(),

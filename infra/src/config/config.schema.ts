@@ -2,32 +2,13 @@ import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { deliveryConfigSchema } from './delivery-config.schema.js';
-import { boolean, host, integer, optionalPort, port, size, urlWithScheme } from './fields.js';
+import { policyConfigSchema } from './policy-config.schema.js';
+import { smtpConfigSchema } from './smtp-config.schema.js';
+import { host, integer, port, urlWithScheme } from './fields.js';
 
 export { deliveryConfigSchema, type TransportConfig, type ZoneConfig } from './delivery-config.schema.js';
-
-/** One schema per slice (STYLE §9). Objects are strict: a misspelt key is an error, not a silent default. */
-export const smtpConfigSchema = z.strictObject({
-  host: host().default('127.0.0.1'),
-  port: port().default(2525),
-  /** 0 turns the submission listener off. */
-  submissionPort: optionalPort().default(2587),
-  maxMessageSize: size().default(25 * 1024 * 1024),
-  // RFC 5321 §4.5.3.1.8: a server must accept at least 100 recipients.
-  maxRecipients: integer(1, 100_000).default(100),
-  socketTimeoutMs: integer(1, 3_600_000).default(300_000),
-  closeTimeoutMs: integer(0, 3_600_000).default(30_000),
-  disableReverseLookup: boolean().default(false),
-  /**
-   * AUTH over a connection without TLS from a client that is not on loopback. Off: such clients get 538 5.7.11
-   * (RFC 4954 §4: plain-text mechanisms only under TLS). Loopback clients may always authenticate.
-   */
-  allowInsecureAuth: boolean().default(false),
-  /** Failed AUTH attempts per client IP or per user within 15 minutes before 454 4.7.0 refuses further attempts. */
-  authMaxFailures: integer(1, 10_000).default(10),
-  /** Delay of the reply to the second failed attempt; it doubles with each failure, up to 8 times this. */
-  authFailureDelayMs: integer(0, 60_000).default(1000),
-});
+export { BUILT_IN_PLUGINS, policyConfigSchema, type PluginEntry, type PolicyConfig } from './policy-config.schema.js';
+export { listenerSchema, smtpConfigSchema, TLS_LEVELS, type ListenerEntry } from './smtp-config.schema.js';
 
 export const httpConfigSchema = z.strictObject({
   host: host().default('127.0.0.1'),
@@ -72,6 +53,7 @@ export const elemtaConfigSchema = z.strictObject({
   eventStore: eventStoreConfigSchema,
   blobStore: blobStoreConfigSchema.prefault({}),
   delivery: deliveryConfigSchema.prefault({}),
+  policy: policyConfigSchema.prefault({}),
   log: logConfigSchema.prefault({}),
 });
 
@@ -83,3 +65,4 @@ export type EventStoreConfig = ElemtaConfig['eventStore'];
 export type BlobStoreConfig = ElemtaConfig['blobStore'];
 export type DeliveryConfig = ElemtaConfig['delivery'];
 export type LogConfig = ElemtaConfig['log'];
+export type TlsLevel = NonNullable<SmtpConfig['tls']['level']>;

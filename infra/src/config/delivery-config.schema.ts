@@ -56,6 +56,50 @@ const ruleSchema = z.strictObject({
   priority: prioritySchema.optional(),
 });
 
+/** DNS labels of a DKIM selector (RFC 6376 §3.1): "s2025", "mail.eu". */
+const selector = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?)*$/,
+  'must be a DKIM selector: DNS labels such as "s2025" or "mail.eu"');
+/** Kept as given: load-config resolves it against the config file's directory; keys are read at start-up. */
+const keyFile = z.string({ error: 'must be the path of a PEM private key file' }).trim().min(1, 'must be the path of a PEM private key file');
+const headerName = z.string().regex(/^[!-9;-~]+$/, 'must be a header field name such as "Subject"');
+
+const signingDomainKey = (domain: string) => domain.toLowerCase().replace(/\.$/, '');
+
+const dkimKeySchema = z.strictObject({
+  selector,
+  keyFile,
+  /** Absent: taken from the key (RSA → rsa-sha256, Ed25519 → ed25519-sha256). */
+  algorithm: z.enum(['rsa-sha256', 'ed25519-sha256'], { error: 'must be "rsa-sha256" or "ed25519-sha256"' }).optional(),
+  /** Absent: a default list (From, To, Subject, Date, Message-ID, MIME headers, lists...). */
+  headers: z.array(headerName, { error: 'must be a list of header field names' }).min(1, 'must name at least From')
+    .refine((names) => names.some((n) => n.toLowerCase() === 'from'), 'must include From (RFC 6376 §5.4 requires it signed)')
+    .optional(),
+});
+
+/**
+ * Outbound DKIM signatures per sender domain, and ARC sealing (RFC 8617) of mail from outside that is relayed onward.
+ * Sub-domains do not inherit a key: each signing domain is listed on purpose, since a sub-domain may belong to another
+ * party or publish its own DMARC policy.
+ */
+export const signingConfigSchema = z.strictObject({
+  dkim: z.record(domainName, dkimKeySchema).default({}),
+  arc: z.strictObject({ domain: domainName, selector, keyFile }).optional(),
+}).superRefine((s, ctx) => {
+  const seen = new Map<string, string>();
+  for (const domain of Object.keys(s.dkim)) {
+    const key = signingDomainKey(domain);
+    const other = seen.get(key);
+    if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['dkim', domain], message: `is the same domain as "${other}"` });
+    seen.set(key, domain);
+  }
+}).transform((s) => ({
+  ...s,
+  // looked up with the lower-cased domain of the From header or the envelope sender
+  dkim: Object.fromEntries(Object.entries(s.dkim).map(([domain, key]) => [signingDomainKey(domain), key])),
+  ...(s.arc ? { arc: { ...s.arc, domain: signingDomainKey(s.arc.domain) } } : {}),
+}));
+export type SigningConfig = z.output<typeof signingConfigSchema>;
+
 const BUILT_IN_ROUTES = ['relay', 'capture'] as const;
 
 export const deliveryConfigSchema = z.strictObject({
@@ -91,6 +135,7 @@ export const deliveryConfigSchema = z.strictObject({
     servers: z.array(z.string().regex(/^[0-9a-fA-F.:[\]]+$/, 'must be "ip" or "ip:port"')).default([]),
     timeout: duration(0.05, 60).default(5),
   }).prefault({}),
+  signing: signingConfigSchema.prefault({}),
 }).superRefine((d, ctx) => {
   const routes = new Set<string>([...BUILT_IN_ROUTES, ...Object.keys(d.transports)]);
   const zones = new Set<string>(['default', ...Object.keys(d.zones)]);

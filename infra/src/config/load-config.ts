@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, issueLines } from './config-error.js';
 import type { EnvSources } from './config-error.js';
@@ -87,8 +87,28 @@ export const loadConfig = (env: Env): ElemtaConfig => {
   selectBranch(raw, 'postgres', sources, { url: 'external', local: 'embedded' }, ['port']);
   selectBranch(raw, 'eventStore', sources, { url: 'esdb', local: 'postgres' }, ['groupCommitMaxBatch']);
   const result = elemtaConfigSchema.safeParse(raw);
-  if (result.success) return result.data;
+  if (result.success) return file ? withPathsFrom(dirname(file), result.data) : result.data;
   const lines = issueLines(result.error, sources);
   const where = file ? ` (config file ${file} and the environment)` : '';
   throw new ConfigError(`Invalid configuration${where}:\n${lines.join('\n')}`, lines);
+};
+
+/** Paths in a config file (plugin modules, certificate and signing key files) are relative to the file's directory, not the cwd. */
+const withPathsFrom = (dir: string, config: ElemtaConfig): ElemtaConfig => {
+  const at = (path: string | undefined) => (path === undefined || isAbsolute(path) ? path : resolve(dir, path));
+  const { certFile, keyFile, ...tls } = config.smtp.tls;
+  const { signing } = config.delivery;
+  return {
+    ...config,
+    smtp: { ...config.smtp, tls: { ...tls, ...(certFile ? { certFile: at(certFile)!, keyFile: at(keyFile)! } : {}) } },
+    policy: { ...config.policy, plugins: config.policy.plugins.map((p) => (p.module ? { ...p, module: at(p.module)! } : p)) },
+    delivery: {
+      ...config.delivery,
+      signing: {
+        ...signing,
+        dkim: Object.fromEntries(Object.entries(signing.dkim).map(([domain, k]) => [domain, { ...k, keyFile: at(k.keyFile)! }])),
+        ...(signing.arc ? { arc: { ...signing.arc, keyFile: at(signing.arc.keyFile)! } } : {}),
+      },
+    },
+  };
 };

@@ -30,9 +30,12 @@ describe('loadConfig defaults', () => {
     expect(loadConfig({})).toEqual({
       dataDir: resolve('./.elemta'), node: hostname(), hostname: hostname(),
       smtp: {
-        host: '127.0.0.1', port: 2525, submissionPort: 2587, maxMessageSize: 26214400, maxRecipients: 100,
-        socketTimeoutMs: 300000, closeTimeoutMs: 30000, disableReverseLookup: false,
+        host: '127.0.0.1', port: 2525, submissionPort: 2587, smtpsPort: 0, maxMessageSize: 26214400, maxRecipients: 100,
+        maxMessagesPerSession: 1000, maxConnections: 1000, maxConnectionsPerIp: 50,
+        socketTimeoutMs: 300000, sessionTimeoutMs: 3600000, closeTimeoutMs: 30000, disableReverseLookup: false,
         allowInsecureAuth: false, authMaxFailures: 10, authFailureDelayMs: 1000,
+        tls: {},
+        relay: { localDomains: [], relayDomains: [], networks: ['127.0.0.1/32', '::1/128'] },
       },
       http: { host: '127.0.0.1', port: 8025 },
       postgres: { kind: 'embedded', port: 5433, poolSize: 20 },
@@ -49,7 +52,9 @@ describe('loadConfig defaults', () => {
         retry: { initialDelay: 300, multiplier: 2, maxDelay: 14400, jitter: 0.1, maxQueueTime: 432000 },
         workers: { enabled: true, concurrency: 100, batchSize: 100, lease: 300, pollInterval: 1 },
         dns: { servers: [], timeout: 5 },
+        signing: { dkim: {} },
       },
+      policy: { timeoutMs: 5000, onError: 'tempfail', plugins: [{ name: 'email-auth', enabled: true }, { name: 'default-headers', enabled: true }] },
       log: { level: 'info' },
     });
   });
@@ -237,5 +242,54 @@ describe('loadConfig refusals', () => {
     expect(message).toContain('  smtp.maxRecipients: must be an integer from 1 to 100000, got 0');
     expect(message).toContain('  smtp.disableReverseLookup: must be true or false, got "maybe"');
     expect(message).toContain('  delivery.routes.domains.bad domain: must be a domain name');
+  });
+});
+
+describe('loadConfig: listeners, TLS, relay control and plugins', () => {
+  const fromYaml = (yaml: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'elemta-config-'));
+    writeFileSync(join(dir, 'elemta.yaml'), yaml);
+    return { dir, load: () => loadConfig({ ELEMTA_CONFIG: join(dir, 'elemta.yaml') }) };
+  };
+  const problems = (yaml: string) => {
+    try {
+      fromYaml(yaml).load();
+    } catch (err) {
+      return (err as Error).message;
+    }
+    throw new Error('expected the configuration to be refused');
+  };
+
+  it('reads listeners with their own limits and resolves paths against the config file', () => {
+    const { dir, load } = fromYaml([
+      'smtp:',
+      '  tls: { certFile: tls/cert.pem, keyFile: /etc/key.pem, level: strict }',
+      '  relay: { localDomains: [Example.ORG], networks: [10.0.0.0/8, "2001:db8::/32", 192.0.2.7] }',
+      '  listeners:',
+      '    - { name: inbound, role: mx, port: 25, maxConnectionsPerIp: 5 }',
+      '    - { name: smtps, role: smtps, port: 465, tlsLevel: compat }',
+      'policy:',
+      '  plugins: [{ name: dnsbl, config: { zones: [bl.test] } }, { name: mine, module: ./plugins/mine.mjs, onError: continue }]',
+    ].join('\n'));
+    const config = load();
+    expect(config.smtp.tls).toEqual({ certFile: join(dir, 'tls/cert.pem'), keyFile: '/etc/key.pem', level: 'strict' });
+    expect(config.smtp.relay.localDomains).toEqual(['example.org']);
+    expect(config.smtp.listeners).toEqual([
+      { name: 'inbound', role: 'mx', port: 25, starttls: true, maxConnectionsPerIp: 5 },
+      { name: 'smtps', role: 'smtps', port: 465, starttls: true, tlsLevel: 'compat' },
+    ]);
+    expect(config.policy.plugins[1]).toEqual({ name: 'mine', module: join(dir, 'plugins/mine.mjs'), enabled: true, onError: 'continue' });
+  });
+
+  it('names the key and the problem for bad listeners, TLS, networks and plugins', () => {
+    expect(problems('smtp: { listeners: [{ name: a, role: relay, port: 25 }] }')).toMatch(/smtp\.listeners\.0\.role: must be mx, submission or smtps/);
+    expect(problems('smtp: { listeners: [{ name: a, role: mx, port: 25 }, { name: a, role: mx, port: 26 }] }')).toMatch(/smtp\.listeners\.1\.name: listener a is listed twice/);
+    expect(problems('smtp: { tls: { certFile: /c.pem } }')).toMatch(/smtp\.tls\.certFile: certFile and keyFile go together/);
+    expect(problems('smtp: { tls: { level: medium } }')).toMatch(/smtp\.tls\.level: must be one of compat, modern, strict/);
+    expect(problems('smtp: { relay: { networks: [10.0.0.0/33] } }')).toMatch(/smtp\.relay\.networks\.0: must be an IP address or a CIDR block/);
+    expect(problems('smtp: { relay: { localDomains: ["not a domain"] } }')).toMatch(/smtp\.relay\.localDomains\.0: must be a domain/);
+    expect(problems('policy: { plugins: [{ name: spamassassin }] }')).toMatch(/policy\.plugins\.0\.name: is not a built-in plugin/);
+    expect(problems('policy: { plugins: [{ name: dnsbl }, { name: dnsbl }] }')).toMatch(/policy\.plugins\.1\.name: plugin dnsbl is listed twice/);
+    expect(problems('policy: { onError: explode }')).toMatch(/policy\.onError: must be tempfail, continue or reject/);
   });
 });

@@ -25,7 +25,30 @@ export class DnsTemporaryError extends Error {
 }
 
 /** The resolver port the delivery path uses; production and tests run the same implementation. */
+export type LookupType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'CNAME' | 'NS';
+
+/**
+ * The answer shapes of node's `dns.promises.resolve(name, type)`, which policy code (mailauth, blocklists) expects:
+ * A/AAAA → addresses, MX → `{ exchange, priority }`, TXT → one array of character-strings per record, PTR/CNAME/NS →
+ * names.
+ */
+export type LookupResult<T extends LookupType> =
+  T extends 'MX' ? { exchange: string; priority: number }[] : T extends 'TXT' ? string[][] : string[];
+
+/**
+ * A failed `lookup`, with node's error codes so code written for `dns.promises` works unchanged: `ENOTFOUND`
+ * (NXDOMAIN), `ENODATA` (the name has no records of the type), `ESERVFAIL`/`ETIMEOUT`/`ECONNREFUSED` (temporary).
+ */
+export class DnsLookupError extends Error {
+  override readonly name = 'DnsLookupError';
+  constructor(message: string, readonly code: 'ENOTFOUND' | 'ENODATA' | 'ESERVFAIL' | 'ETIMEOUT' | 'ECONNREFUSED', readonly hostname: string) {
+    super(message);
+  }
+}
+
 export interface MailResolver {
   resolveDestination(domain: string): Promise<Destination>;
+  /** One RRset through the same client and TTL cache, in node's `dns.promises.resolve` shapes (see `LookupResult`). */
+  lookup<T extends LookupType>(name: string, type: T): Promise<LookupResult<T>>;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDnsServer, type TestDnsServer } from '../testing/dns-test-server.js';
-import { createMailResolver, DnsTemporaryError, InvalidDomainError, type MailResolver, type MailResolverOptions } from './index.js';
+import { createMailResolver, DnsLookupError, DnsTemporaryError, InvalidDomainError, type MailResolver, type MailResolverOptions } from './index.js';
 
 let dns: TestDnsServer;
 const resolvers: MailResolver[] = [];
@@ -245,5 +245,25 @@ describe('invalid domain names', () => {
   it('accepts an internationalised name as its A-label', async () => {
     dns.setZone('xn--bcher-kva.test', { A: ['192.0.2.99'] });
     expect(await resolver().resolveDestination('BÜCHER.test')).toMatchObject({ exchangers: [{ exchange: 'xn--bcher-kva.test' }] });
+  });
+
+  describe('lookup (node dns.promises shapes)', () => {
+    it('answers A, AAAA, MX, TXT and CNAME-followed names in node\'s shapes', async () => {
+      const r = resolver();
+      expect(await r.lookup('mx1.two-mx.test', 'A')).toEqual(['192.0.2.1', '192.0.2.2']);
+      expect(await r.lookup('mx1.two-mx.test.', 'AAAA')).toEqual(['2001:db8::1']);
+      expect(await r.lookup('real.test', 'MX')).toEqual([{ exchange: 'mx.real.test', priority: 5 }]);
+      expect(await r.lookup('implicit.test', 'TXT')).toEqual([['v=spf1 -all']]);
+      expect(await r.lookup('alias.test', 'MX')).toEqual([{ exchange: 'mx.real.test', priority: 5 }]);
+    });
+
+    it('fails with node\'s codes: ENOTFOUND, ENODATA, ESERVFAIL, ECONNREFUSED', async () => {
+      const r = resolver();
+      await expect(r.lookup('missing.test', 'TXT')).rejects.toMatchObject({ code: 'ENOTFOUND', hostname: 'missing.test' });
+      await expect(r.lookup('bare.test', 'A')).rejects.toMatchObject({ code: 'ENODATA' });
+      await expect(r.lookup('broken.test', 'TXT')).rejects.toMatchObject({ code: 'ESERVFAIL' });
+      await expect(r.lookup('refused.test', 'TXT')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await expect(r.lookup('missing.test', 'A')).rejects.toBeInstanceOf(DnsLookupError);
+    });
   });
 });

@@ -2,7 +2,10 @@ import { getServers } from 'node:dns';
 import { CachingLookup } from './caching-lookup.js';
 import { DnsClient } from './dns-client.js';
 import { parseNameServer } from './dns-transport.js';
-import { DnsTemporaryError, type Destination, type MailExchanger, type MailResolver } from './dns-types.js';
+import {
+  DnsLookupError, DnsTemporaryError, type Destination, type LookupResult, type LookupType, type MailExchanger, type MailResolver,
+} from './dns-types.js';
+import type { RecordOf } from './dns-wire.js';
 import { normalizeDomainName } from './domain-name.js';
 import { isNullMx, orderMxTargets } from './mx-order.js';
 
@@ -46,6 +49,7 @@ export const createMailResolver = (options: MailResolverOptions = {}): MailResol
   const random = options.random ?? Math.random;
   return {
     resolveDestination: async (domain) => resolveDestination(lookup, random, normalizeDomainName(domain)),
+    lookup: (name, type) => lookupAs(lookup, name, type),
     close: async () => {
       client.close();
       lookup.clear();
@@ -98,4 +102,29 @@ const addressesOf = async (lookup: CachingLookup, host: string): Promise<string[
 const asTemporary = (reason: unknown): DnsTemporaryError => {
   if (reason instanceof DnsTemporaryError) return reason;
   throw reason; // a bug, not a DNS answer: let it surface
+};
+
+const TEMPORARY_CODE: Record<string, 'ESERVFAIL' | 'ETIMEOUT' | 'ECONNREFUSED'> = { TIMEOUT: 'ETIMEOUT', REFUSED: 'ECONNREFUSED' };
+
+/** One RRset in node's `dns.promises.resolve` shapes, with node's error codes (see `DnsLookupError`). */
+const lookupAs = async <T extends LookupType>(lookup: CachingLookup, name: string, type: T): Promise<LookupResult<T>> => {
+  const host = name.endsWith('.') ? name.slice(0, -1) : name;
+  let answer;
+  try {
+    answer = await lookup.lookup(host, type);
+  } catch (err) {
+    if (!(err instanceof DnsTemporaryError)) throw err;
+    throw new DnsLookupError(`query${type} ${err.rcode} ${host}`, TEMPORARY_CODE[err.rcode] ?? 'ESERVFAIL', host);
+  }
+  if (answer.kind === 'nxdomain') throw new DnsLookupError(`query${type} ENOTFOUND ${host}`, 'ENOTFOUND', host);
+  if (answer.kind === 'nodata') throw new DnsLookupError(`query${type} ENODATA ${host}`, 'ENODATA', host);
+  const records = answer.records as readonly RecordOf<LookupType>[];
+  return records.map((r) => {
+    switch (r.type) {
+      case 'A': case 'AAAA': return r.address;
+      case 'MX': return { exchange: r.exchange, priority: r.priority };
+      case 'TXT': return [...r.strings];
+      default: return r.target;
+    }
+  }) as LookupResult<T>;
 };

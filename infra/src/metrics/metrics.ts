@@ -20,6 +20,13 @@ export type Metrics = Readonly<{
   messagesRejected: Counter<'listener' | 'code'>;
   /** One per AUTH attempt: `outcome` is success, failure, throttled, encryption_required or error. */
   smtpAuth: Counter<'listener' | 'outcome'>;
+  /** One per TLS session established (STARTTLS or implicit TLS), by negotiated protocol version. */
+  smtpTlsSessions: Counter<'listener' | 'protocol'>;
+  /** SMTP connections refused before the greeting's hooks: `reason` is max_connections or max_connections_per_ip. */
+  smtpConnectionsRefused: Counter<'listener' | 'reason'>;
+  /** One per policy hook run: `verdict` is continue, tag, accept, reject, tempfail, quarantine or error. */
+  policyVerdicts: Counter<'plugin' | 'stage' | 'verdict'>;
+  policyHookDuration: Histogram<'plugin' | 'stage'>;
   appendDuration: Histogram;
   appendBatchSize: Histogram;
   projectionLag: Gauge<'projection'>;
@@ -69,6 +76,20 @@ export const createMetrics = (): Metrics => {
     }),
     smtpAuth: new Counter({
       name: 'elemta_smtp_auth_total', help: 'SMTP AUTH attempts by outcome', labelNames: ['listener', 'outcome'], registers,
+    }),
+    smtpTlsSessions: new Counter({
+      name: 'elemta_smtp_tls_sessions_total', help: 'TLS sessions established on SMTP listeners, by protocol version', labelNames: ['listener', 'protocol'], registers,
+    }),
+    smtpConnectionsRefused: new Counter({
+      name: 'elemta_smtp_connections_refused_total', help: 'SMTP connections refused by a connection limit', labelNames: ['listener', 'reason'], registers,
+    }),
+    policyVerdicts: new Counter({
+      name: 'elemta_policy_verdicts_total', help: 'Policy hook results by plugin, stage and verdict (error: the hook threw or timed out)',
+      labelNames: ['plugin', 'stage', 'verdict'], registers,
+    }),
+    policyHookDuration: new Histogram({
+      name: 'elemta_policy_hook_duration_seconds', help: 'Time a policy hook took', labelNames: ['plugin', 'stage'],
+      buckets: [...LATENCY_BUCKETS_SECONDS], registers,
     }),
     appendDuration: new Histogram({
       name: 'elemta_eventstore_append_duration_seconds', help: 'Time from append call to durable commit',

@@ -6,7 +6,8 @@ const NAMES = [
   'elemta_smtp_sessions_total', 'elemta_smtp_sessions_active', 'elemta_smtp_messages_accepted_total',
   'elemta_smtp_messages_rejected_total', 'elemta_smtp_auth_total', 'elemta_eventstore_append_duration_seconds',
   'elemta_eventstore_append_batch_size_appends', 'elemta_projection_lag_seconds',
-  'elemta_projection_events_processed_total', 'elemta_blobstore_write_duration_seconds',
+  'elemta_projection_events_processed_total', 'elemta_blobstore_write_duration_seconds', 'elemta_smtp_tls_sessions_total',
+  'elemta_smtp_connections_refused_total', 'elemta_policy_verdicts_total', 'elemta_policy_hook_duration_seconds',
 ];
 
 describe('createMetrics', () => {

@@ -4,3 +4,5 @@ export * from './pool.js';
 export * from './migrations.js';
 export * from './batcher.js';
 export * from './throttles.js';
+export * from './rate-limits.js';
+export * from './greylist.js';

@@ -13,6 +13,7 @@ const fixedResolver = (answers: Record<string, Destination | Error>): MailResolv
     if (answer instanceof Error) throw answer;
     return answer;
   },
+  lookup: async () => { throw new Error('not used by the relay transport'); },
   close: async () => {},
 });
 

@@ -14,8 +14,9 @@ export class RawSmtpClient {
     socket.on('data', (data: string) => this.onData(data));
   }
 
-  static async open(port: number, host = '127.0.0.1'): Promise<{ client: RawSmtpClient; greeting: Reply }> {
-    const socket = connect(port, host);
+  /** `localAddress` picks the client's source address, e.g. 127.0.0.2 to be a client outside the relay networks. */
+  static async open(port: number, host = '127.0.0.1', localAddress?: string): Promise<{ client: RawSmtpClient; greeting: Reply }> {
+    const socket = connect({ port, host, ...(localAddress ? { localAddress } : {}) });
     await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
     const client = new RawSmtpClient(socket);
     return { client, greeting: await client.next() };

@@ -1,11 +1,13 @@
 import {
-  asMessageId, DomainError, dueRecipients, expiresAt, handleCommand, messageDecider, messageStream, WrongExpectedVersionError,
+  asMessageId, DomainError, dueRecipients, expiresAt, handleCommand, messageDecider, messageStream, policyEvaluated, WrongExpectedVersionError,
   type AttemptOutcome, type BlobStore, type EventStore, type KnownMessageState, type MessageAccepted, type MessageEvent,
   type RecordedEvent, type RetryPolicy, type SmtpReply,
 } from '@elemta/domain';
 import type { Logger } from '@elemta/infra/logger';
 import type { Metrics } from '@elemta/infra/metrics';
 import type { DeliveryReport, Transport } from '@elemta/infra/smtp-delivery';
+import type { PolicyPipeline } from '../policy/pipeline.js';
+import { SIGNING_TRANSPORTS, type MessageSigner } from './message-signer.js';
 import type { ZoneRuntime } from './zone-runtime.js';
 
 export type DeliveryDeps = Readonly<{
@@ -24,6 +26,10 @@ export type DeliveryDeps = Readonly<{
   log: Logger;
   /** Called with the events an append produced, so that BounceQueued turns into a DSN at once. */
   onAppended: (messageId: string, events: readonly MessageEvent[]) => Promise<void>;
+  /** DKIM/ARC for relay and smarthost routes; absent or null when `delivery.signing` configures nothing. */
+  signer?: MessageSigner | null;
+  /** The delivery stage of the policy pipeline: may refuse (bounce) or hold back (defer) a destination. */
+  policy?: PolicyPipeline | null;
 }>;
 
 /**
@@ -87,17 +93,24 @@ export const deliverMessage = async (deps: DeliveryDeps, messageId: string): Pro
     }
     return body;
   };
+  // one signature per attempt of the message, shared by every destination it goes to (and none per recipient)
+  let signing: Promise<Buffer> | undefined;
+  const signBody = (bytes: Buffer) => (signing ??= deps.signer ? deps.signer.sign(accepted.data, bytes) : Promise.resolve(bytes));
   // destinations in parallel; their appends to the one stream meet in handleCommand's expected-version retries
   const groups = groupsOf(state, due);
-  const results = await Promise.all(groups.map((group) =>
-    deliverGroup(deps, { messageId, mailFrom: accepted.data.envelope.mailFrom, group, loadBody, known, conflictRetries: groups.length + 2 })));
+  const results = await Promise.all(groups.map((group) => deliverGroup(deps, {
+    messageId, mailFrom: accepted.data.envelope.mailFrom, group, loadBody, signBody, known, conflictRetries: groups.length + 2,
+  })));
   const retryAt = results.flatMap((r) => (r.retryAt ? [r.retryAt] : [])).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
   const pending = Object.values(state.recipients).filter((r) => r.status === 'pending').length;
   return { retryAt, settled: pending === due.length && results.every((r) => r.settled) };
 };
 
 type GroupInput = Readonly<{
-  messageId: string; mailFrom: string; group: Group; loadBody: () => Promise<Buffer | null>; known: Known; conflictRetries: number;
+  messageId: string; mailFrom: string; group: Group; loadBody: () => Promise<Buffer | null>;
+  /** The body as it leaves the machine: DKIM-signed or ARC-sealed when that applies. */
+  signBody: (body: Buffer) => Promise<Buffer>;
+  known: Known; conflictRetries: number;
 }>;
 
 type GroupResult = Readonly<{ retryAt: Date | null; settled: boolean }>;
@@ -145,10 +158,25 @@ const attempt = async (deps: DeliveryDeps, input: AttemptInput, log: Logger): Pr
     log.error('no transport for route; the recipient waits for a configuration that has it');
     return emptyReport(allOutcomes(group.recipients, 'deferred', reply(451, '4.3.5', `route "${group.route}" is not configured on ${deps.node}`, 'ROUTE')));
   }
-  const body = await input.loadBody();
+  const refused = await deliveryPolicy(deps, input, log);
+  if (refused) return refused;
+  let body = await input.loadBody();
   if (body === null) {
     log.error('message body not found in the blob store');
     return emptyReport(allOutcomes(group.recipients, 'deferred', reply(451, '4.3.0', 'message body not found on this node', 'BODY')));
+  }
+  if (deps.signer && SIGNING_TRANSPORTS.has(transport.kind)) {
+    try {
+      body = await input.signBody(body);
+    } catch (err) {
+      // Deferred, never sent unsigned: receivers reject or quarantine unsigned mail from a domain with a DMARC policy
+      // (and forwarded mail that only our ARC seal could vouch for), often silently, so sending would trade a visible,
+      // retried delay for an invisible loss. Keys are checked at start-up, so what fails here is local and transient,
+      // or a bug: the message stays queued, is retried on the usual schedule, and like any deferral expires with a DSN
+      // to its sender.
+      log.error({ err }, 'could not sign the message; deferred rather than sent unsigned');
+      return emptyReport(allOutcomes(group.recipients, 'deferred', reply(451, '4.3.0', `could not sign the message on ${deps.node}`, 'SIGN')));
+    }
   }
   try {
     return await transport.deliver({
@@ -159,6 +187,32 @@ const attempt = async (deps: DeliveryDeps, input: AttemptInput, log: Logger): Pr
     log.error({ err }, 'transport failed');
     return emptyReport(allOutcomes(group.recipients, 'deferred', reply(451, '4.3.0', 'local error in delivery', 'DELIVER')));
   }
+};
+
+/**
+ * The delivery stage: plugins see the destination before anything is sent. A reject bounces the group's recipients
+ * with the plugin's reply, a tempfail defers them; either is recorded as PolicyEvaluated in the message's stream
+ * (appended on its own: it is a record, the attempt's outcome that follows carries the same reply).
+ */
+const deliveryPolicy = async (deps: DeliveryDeps, input: AttemptInput, log: Logger): Promise<DeliveryReport | null> => {
+  if (!deps.policy?.hooks('delivery', null)) return null;
+  const { group } = input;
+  const outcome = await deps.policy.run('delivery', {
+    listener: null, session: null, transaction: null, annotations: {},
+    args: { messageId: input.messageId, mailFrom: input.mailFrom, recipients: group.recipients, route: group.route, zone: group.zone },
+  });
+  if (outcome.evaluations.length > 0) {
+    const at = deps.now().toISOString();
+    await deps.store.appendToStream(messageStream(asMessageId(input.messageId)), outcome.evaluations.map((e) => policyEvaluated({
+      sessionId: '', messageId: input.messageId, stage: e.stage, plugin: e.plugin, verdict: e.verdict, reply: e.reply, reason: e.reason, at,
+    })), {
+      expectedVersion: 'any',
+      metadata: { correlationId: input.messageId, causationId: input.attemptId, actor: `system:delivery@${deps.node}`, node: deps.node },
+    }).catch((err: unknown) => log.error({ err }, 'delivery-stage verdict not recorded'));
+  }
+  if (!outcome.reply || (outcome.verdict !== 'reject' && outcome.verdict !== 'tempfail')) return null;
+  log.info({ plugin: outcome.decidedBy, verdict: outcome.verdict }, 'delivery refused by policy');
+  return emptyReport(allOutcomes(group.recipients, outcome.verdict === 'reject' ? 'bounced' : 'deferred', outcome.reply));
 };
 
 type RecordCommand = Parameters<typeof messageDecider.decide>[0];

@@ -9,9 +9,11 @@ import type { Metrics } from '@elemta/infra/metrics';
 import { createBatcher, ThrottleStore, type Pool } from '@elemta/infra/postgres';
 import { claimDueMessages, deleteExpiredLeases, dropClaims, pendingDsns, releaseClaims, renewLeases } from '@elemta/projections';
 import type { AcceptDeps } from '../smtp/accept-message.js';
+import type { PolicyPipeline } from '../policy/pipeline.js';
 import { deliverMessage, type DeliveryDeps } from './deliver-message.js';
 import { DeliveryWorker, type DeliveryQueue } from './delivery-worker.js';
 import { sendDsn, type DsnDeps } from './dsn-sender.js';
+import { createMessageSigner } from './message-signer.js';
 import { buildTransports } from './transports.js';
 import { ZoneRuntime } from './zone-runtime.js';
 
@@ -26,6 +28,8 @@ export type DeliveryServices = Readonly<{
   metrics: Metrics;
   log: Logger;
   newId: () => string;
+  /** The policy pipeline, for its delivery stage. */
+  policy?: PolicyPipeline | null;
 }>;
 
 export const retryPolicyOf = (retry: ElemtaConfig['delivery']['retry']): RetryPolicy => ({
@@ -44,11 +48,15 @@ const sweepDsns = async (pool: Pool, store: EventStore, dsn: DsnDeps): Promise<v
 
 /**
  * Starts the delivery workers of this node: transports per route, zones with their throttles, the DSN path, and the
- * worker loop over the `queue` view. Any number of nodes may run this against one database.
+ * worker loop over the `queue` view. Any number of nodes may run this against one database. Throws a ConfigError,
+ * before creating anything, when a signing key of `delivery.signing` cannot be used.
  */
 export const startDelivery = (s: DeliveryServices): RunningDelivery => {
   const { config, pool, store, log } = s;
   const d = config.delivery;
+  const signer = createMessageSigner({
+    signing: d.signing, hostname: config.hostname, relayNetworks: config.smtp.relay.networks, log: log.child({ component: 'signing' }),
+  });
   const resolver = createMailResolver({
     ...(d.dns.servers.length > 0 ? { servers: d.dns.servers } : {}), timeoutMs: d.dns.timeout * 1000,
   });
@@ -66,7 +74,7 @@ export const startDelivery = (s: DeliveryServices): RunningDelivery => {
   const deps: DeliveryDeps = {
     store, blobs: s.blobs, transports, zones, defaultZone: d.routes.defaultZone, retry: retryPolicyOf(d.retry), node: config.node,
     newId: s.newId, now: () => new Date(), random: () => randomInt(0, 1_000_000) / 1_000_000, metrics: s.metrics,
-    log: log.child({ component: 'delivery' }), onAppended,
+    log: log.child({ component: 'delivery' }), onAppended, signer, policy: s.policy ?? null,
   };
   const owner = `${config.node}/${process.pid}/${s.newId()}`;
   const leaseMs = d.workers.lease * 1000;

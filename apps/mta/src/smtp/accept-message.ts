@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import {
-  asMessageId, DomainError, EventStoreUnavailable, messageDecider, messageStream, planRecipients,
-  type AcceptMessage, type AnyDomainEvent, type AppendOptions, type AppendResult, type BlobStore, type ClientInfo,
-  type EventStore, type RoutingPolicy, type StoredBlob, type StreamName,
+  asMessageId, DomainError, EventStoreUnavailable, fold, messageDecider, messageStream, planRecipients, policyEvaluated,
+  type AcceptMessage, type AnyDomainEvent, type AppendOptions, type AppendResult, type AuthenticationResults, type BlobStore,
+  type ClientInfo, type Evaluation, type EventStore, type RoutingPolicy, type StoredBlob, type StreamName,
 } from '@elemta/domain';
 import { headerBlock, parseHeaders, summarizeHeaders } from './header-summary.js';
 import { smtpError, type SmtpReplyError } from './smtp-replies.js';
@@ -23,6 +23,12 @@ export type AcceptInput = Readonly<{
   now: Date;
   /** Recorded in MessageAccepted (e.g. `elemta.dsnFor` on a DSN). */
   annotations?: Readonly<Record<string, string>>;
+  /** SPF, DKIM, DMARC and ARC results of the data stage. */
+  authentication?: AuthenticationResults | null;
+  /** Data- and queue-stage verdicts: appended with the message, as `PolicyEvaluated` after `MessageQueued`. */
+  evaluations?: readonly Evaluation[];
+  /** A quarantine verdict: the message is accepted and held at once, in the same append. */
+  quarantine?: Readonly<{ plugin: string; reason: string }> | null;
 }>;
 
 /** Appends events and stores a body in one transaction (PostgresEventStore.appendWithBody). */
@@ -65,7 +71,7 @@ export const acceptMessage = async (deps: AcceptDeps, input: AcceptInput): Promi
         bodySha256: stored.sha256,
         bodyRef: stored.ref,
         headers: summarizeHeaders(input.body),
-        authentication: null,
+        authentication: input.authentication ?? null,
         client: input.client,
         listener: input.listener,
         authUser: input.authUser,
@@ -75,7 +81,20 @@ export const acceptMessage = async (deps: AcceptDeps, input: AcceptInput): Promi
       },
       metadata: { now },
     };
-    const events = messageDecider.decide(command, messageDecider.initialState);
+    const events: AnyDomainEvent[] = messageDecider.decide(command, messageDecider.initialState);
+    for (const e of input.evaluations ?? []) {
+      events.push(policyEvaluated({
+        sessionId: input.sessionId ?? '', messageId: input.messageId, stage: e.stage, plugin: e.plugin, verdict: e.verdict,
+        reply: e.reply, reason: e.reason, at: now,
+      }));
+    }
+    if (input.quarantine) {
+      const accepted = fold(messageDecider, events as Parameters<typeof messageDecider.evolve>[1][]);
+      events.push(...messageDecider.decide({
+        type: 'HoldMessage', metadata: { now },
+        data: { messageId: input.messageId, actor: `policy:${input.quarantine.plugin}`, reason: `quarantine: ${input.quarantine.reason}` },
+      }, accepted));
+    }
     const stream = messageStream(asMessageId(input.messageId));
     const options: AppendOptions = {
       expectedVersion: 0, metadata: { correlationId: input.messageId, causationId: input.sessionId, actor: input.actor, node: input.node },

@@ -49,8 +49,9 @@ export const decodeEncodedWords = (value: string): string =>
       return decoder.decode(bytes);
     });
 
+// NUL cannot be stored in PostgreSQL's jsonb (nor is it text): it becomes U+FFFD.
 const clip = (value: string | undefined, max = 998): string | null =>
-  value === undefined ? null : decodeEncodedWords(value).slice(0, max);
+  value === undefined ? null : decodeEncodedWords(value).replace(/\0/g, '\uFFFD').slice(0, max);
 
 export const summarizeHeaders = (message: Uint8Array): HeaderSummary => {
   const headers = parseHeaders(headerBlock(message));

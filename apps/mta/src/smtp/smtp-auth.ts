@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { ipKey, userKey } from '../auth/auth-failures.js';
 
 export type AuthPolicy = Readonly<{
-  /** AUTH without TLS from clients that are not on loopback. */
+  /** AUTH without TLS (the listener allows it explicitly). */
   allowInsecureAuth: boolean;
   /** Failures per client IP or per user within the window before 454. */
   maxFailures: number;
@@ -48,8 +48,9 @@ export const failureDelayMs = (previous: number, baseMs: number): number =>
  * failure answers 454 4.7.0 (RFC 4954 §6: temporary authentication failure) and never lets the client in.
  */
 export const decideAuth = async (deps: AuthDeps, policy: AuthPolicy, attempt: AuthAttempt): Promise<AuthDecision> => {
-  // RFC 4954 §4: plain-text mechanisms need an encrypted channel; 538 5.7.11 (RFC 5248).
-  if (!attempt.secure && !policy.allowInsecureAuth && !isLoopback(attempt.remoteAddress)) {
+  // RFC 4954 §4: plain-text mechanisms need an encrypted channel; 538 5.7.11 (RFC 5248). Loopback clients too:
+  // a local proxy or a tunnel would otherwise carry passwords in the clear.
+  if (!attempt.secure && !policy.allowInsecureAuth) {
     return { outcome: 'encryption_required', code: 538, enhancedCode: '5.7.11', text: 'Encryption required for requested authentication mechanism', delayMs: 0 };
   }
   const keys = [ipKey(attempt.remoteAddress), userKey(attempt.username)];

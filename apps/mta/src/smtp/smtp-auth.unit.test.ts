@@ -18,7 +18,7 @@ const fakes = (users: Record<string, string> = { alice: 'pw' }) => {
   };
   return { deps, failures, slept, verified: () => verified };
 };
-const attempt = (password: string, remoteAddress = '127.0.0.1', username = 'alice') => ({ username, password, remoteAddress, secure: false });
+const attempt = (password: string, remoteAddress = '127.0.0.1', username = 'alice') => ({ username, password, remoteAddress, secure: true });
 
 describe('SMTP AUTH decisions', () => {
   it('lets a user in with the right password, whatever the case of the name', async () => {
@@ -61,13 +61,14 @@ describe('SMTP AUTH decisions', () => {
     expect(failures.get('ip:127.0.0.1')).toBe(1);
   });
 
-  it('requires TLS from clients off loopback unless allowInsecureAuth is set', async () => {
+  it('requires TLS, from loopback clients too, unless the listener allows insecure AUTH', async () => {
     const { deps, verified } = fakes();
-    expect(await decideAuth(deps, policy, attempt('pw', '192.0.2.10'))).toMatchObject({ outcome: 'encryption_required', code: 538, enhancedCode: '5.7.11' });
+    const plain = (address: string) => ({ ...attempt('pw', address), secure: false });
+    expect(await decideAuth(deps, policy, plain('192.0.2.10'))).toMatchObject({ outcome: 'encryption_required', code: 538, enhancedCode: '5.7.11' });
+    expect(await decideAuth(deps, policy, plain('::1'))).toMatchObject({ outcome: 'encryption_required', code: 538 });
     expect(verified()).toBe(0);
-    expect((await decideAuth(deps, policy, { ...attempt('pw', '192.0.2.10'), secure: true })).outcome).toBe('success');
-    expect((await decideAuth(deps, { ...policy, allowInsecureAuth: true }, attempt('pw', '192.0.2.10'))).outcome).toBe('success');
-    expect((await decideAuth(deps, policy, attempt('pw', '::1'))).outcome).toBe('success');
+    expect((await decideAuth(deps, policy, attempt('pw', '192.0.2.10'))).outcome).toBe('success');
+    expect((await decideAuth(deps, { ...policy, allowInsecureAuth: true }, plain('192.0.2.10'))).outcome).toBe('success');
   });
 
   it('answers 454 4.7.0 and lets nobody in when the user store fails', async () => {

@@ -1,5 +1,6 @@
 import type { SMTPServer, SMTPServerSession } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import { recordableCommand } from './command-guard.js';
 
 /** An error whose reply smtp-server sends as `<code> <enhanced> <text>`. */
 export type SmtpReplyError = Error & { responseCode: number };
@@ -43,7 +44,7 @@ export const useOwnEnhancedStatusCodes = (): void => {
   const onCommand = proto._onCommand;
   proto._onCommand = function (this: Connection, command, callback) {
     // A line that answers a SASL challenge holds credentials (base64): remember only that it belonged to AUTH.
-    this.__elemtaCommand = this._nextHandler ? 'AUTH' : (command ?? '').toString();
+    this.__elemtaCommand = this._nextHandler ? 'AUTH' : recordableCommand((command ?? '').toString());
     return onCommand.call(this as Proto, command, callback);
   };
   proto.send = function (this: Connection, code, data, context) {

@@ -1,0 +1,118 @@
+import {
+  checkResult, combineResults, failureResult,
+  type HookResult, type PolicyStage, type StageOutcome,
+} from '@elemta/domain';
+import type { HookContext, Hooks, PluginLog, SessionView, StageArgs, TransactionView } from './plugin-api.js';
+
+/** A plugin ready to run: its hooks and the settings of its config entry. */
+export type LoadedPlugin = Readonly<{
+  name: string;
+  hooks: Hooks;
+  timeoutMs: number;
+  onError: 'tempfail' | 'continue' | 'reject';
+  /** Listener names it runs on; null for all. */
+  listeners: ReadonlySet<string> | null;
+}>;
+
+type Log = PluginLog & { child?: (bindings: object) => PluginLog };
+type Counter = { inc: (labels: Record<string, string>) => void };
+type Histogram = { observe: (labels: Record<string, string>, value: number) => void };
+
+export type PipelineDeps = Readonly<{
+  log: Log;
+  metrics: Readonly<{ policyVerdicts: Counter; policyHookDuration: Histogram }>;
+  now: () => Date;
+}>;
+
+export type StageInput<S extends PolicyStage> = Readonly<{
+  /** The listener the session came in on; null outside SMTP (delivery, API submissions). */
+  listener: string | null;
+  session: SessionView | null;
+  transaction: TransactionView | null;
+  args: StageArgs[S];
+  annotations: Readonly<Record<string, string>>;
+  /** Aborted when the session ends; hooks also get their own timeout. */
+  signal?: AbortSignal;
+}>;
+
+class HookTimeout extends Error {
+  override readonly name = 'HookTimeout';
+}
+
+/**
+ * Runs the plugins of one stage in config order until the first terminal verdict (STYLE §7). A hook that throws, times
+ * out or returns an invalid result is logged at error with the plugin's name and yields its `onError` verdict
+ * (451 4.3.0 by default): a plugin bug never crashes a session and never turns into a 5xx unless configured so.
+ */
+export const createPolicyPipeline = (plugins: readonly LoadedPlugin[], deps: PipelineDeps) => {
+  const pluginsFor = (stage: PolicyStage, listener: string | null) =>
+    plugins.filter((p) => p.hooks[stage] && (listener === null || p.listeners === null || p.listeners.has(listener)));
+
+  const runHook = async <S extends PolicyStage>(plugin: LoadedPlugin, stage: S, input: StageInput<S>, annotations: Record<string, string>): Promise<HookResult> => {
+    const hook = plugin.hooks[stage] as ((ctx: HookContext<S>) => HookResult | undefined | Promise<HookResult | undefined>);
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(input.signal?.reason);
+    input.signal?.addEventListener('abort', onAbort, { once: true });
+    const bindings = { plugin: plugin.name, stage, sessionId: input.session?.id ?? null };
+    const log = deps.log.child ? deps.log.child(bindings) : deps.log;
+    let timer: NodeJS.Timeout | undefined;
+    const started = performance.now();
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const err = new HookTimeout(`${plugin.name} ${stage} hook timed out after ${plugin.timeoutMs} ms`);
+          controller.abort(err);
+          reject(err);
+        }, plugin.timeoutMs);
+      });
+      const ctx: HookContext<S> = {
+        stage, session: input.session, transaction: input.transaction, args: input.args,
+        annotations: { ...annotations }, log, signal: controller.signal, now: deps.now(),
+      };
+      const result = checkResult(await Promise.race([Promise.resolve().then(() => hook(ctx)), timeout]));
+      deps.metrics.policyVerdicts.inc({ plugin: plugin.name, stage, verdict: result.kind });
+      return result;
+    } catch (err) {
+      deps.metrics.policyVerdicts.inc({ plugin: plugin.name, stage, verdict: 'error' });
+      const what = err instanceof HookTimeout ? 'timed out' : `failed: ${(err as Error)?.message ?? String(err)}`;
+      deps.log.error({ ...bindings, err, onError: plugin.onError }, `policy plugin ${plugin.name} ${what}`);
+      return failureResult(plugin.onError, `plugin ${plugin.name} ${what}`);
+    } finally {
+      clearTimeout(timer);
+      input.signal?.removeEventListener('abort', onAbort);
+      deps.metrics.policyHookDuration.observe({ plugin: plugin.name, stage }, (performance.now() - started) / 1000);
+    }
+  };
+
+  return {
+    /** Whether any plugin hooks this stage on this listener: callers skip building stage arguments otherwise. */
+    hooks: (stage: PolicyStage, listener: string | null): boolean => pluginsFor(stage, listener).length > 0,
+
+    run: async <S extends PolicyStage>(stage: S, input: StageInput<S>): Promise<StageOutcome> => {
+      const results: { plugin: string; result: HookResult }[] = [];
+      const annotations: Record<string, string> = { ...input.annotations };
+      for (const plugin of pluginsFor(stage, input.listener)) {
+        const result = await runHook(plugin, stage, input, annotations);
+        results.push({ plugin: plugin.name, result });
+        if (result.kind === 'continue' || result.kind === 'tag') Object.assign(annotations, result.annotations);
+        else break;
+      }
+      return combineResults(stage, results);
+    },
+
+    close: async (): Promise<void> => {
+      for (const plugin of plugins) {
+        try {
+          await plugin.hooks.close?.();
+        } catch (err) {
+          deps.log.error({ err, plugin: plugin.name }, `policy plugin ${plugin.name} failed to close`);
+        }
+      }
+    },
+  };
+};
+
+export type PolicyPipeline = ReturnType<typeof createPolicyPipeline>;
+
+/** A pipeline without plugins: every stage continues. */
+export const emptyPipeline = (deps: PipelineDeps): PolicyPipeline => createPolicyPipeline([], deps);

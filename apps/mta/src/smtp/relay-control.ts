@@ -1,0 +1,52 @@
+import { BlockList, isIP } from 'node:net';
+
+export type RelaySettings = Readonly<{
+  localDomains: readonly string[];
+  relayDomains: readonly string[];
+  /** CIDR blocks or single addresses. */
+  networks: readonly string[];
+}>;
+
+/** An IPv4 address mapped into IPv6 (`::ffff:192.0.2.1`) as the IPv4 address it is. */
+const unmapped = (address: string): string => {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  return v4 ?? address;
+};
+
+/**
+ * Who may relay through an mx listener (Postfix's `mynetworks` + `relay_domains` + `mydestination`): anyone to a
+ * local or relay domain, and clients in `networks` (or authenticated, which the listener checks) to any domain.
+ * A domain entry `*.example.org` covers sub-domains of example.org, not example.org itself.
+ */
+export const createRelayControl = (settings: RelaySettings) => {
+  const networks = new BlockList();
+  for (const entry of settings.networks) {
+    const [address, bits] = entry.split('/');
+    const family = isIP(address!) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) networks.addAddress(address!, family);
+    else networks.addSubnet(address!, Number(bits), family);
+  }
+  const exact = new Set<string>();
+  const suffixes: string[] = [];
+  for (const domain of [...settings.localDomains, ...settings.relayDomains]) {
+    if (domain.startsWith('*.')) suffixes.push(domain.slice(1));
+    else exact.add(domain);
+  }
+  return {
+    /** The client address is in the relay networks. */
+    trusted: (address: string): boolean => {
+      const ip = unmapped(address);
+      const family = isIP(ip);
+      return family !== 0 && networks.check(ip, family === 6 ? 'ipv6' : 'ipv4');
+    },
+    /** Mail to this recipient is accepted from anyone: its domain is local or relayed. */
+    acceptsFromAnyone: (recipient: string): boolean => {
+      const at = recipient.lastIndexOf('@');
+      if (at < 0) return false;
+      const domain = recipient.slice(at + 1).toLowerCase().replace(/\.$/, '');
+      return exact.has(domain) || suffixes.some((s) => domain.endsWith(s));
+    },
+  };
+};
+
+export type RelayControl = ReturnType<typeof createRelayControl>;

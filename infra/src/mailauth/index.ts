@@ -1,0 +1,2 @@
+export * from './verify-message.js';
+export * from './sign-message.js';

@@ -1,0 +1,2 @@
+export * from './tls-levels.js';
+export * from './certificates.js';
