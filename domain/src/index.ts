@@ -22,3 +22,4 @@ export * from './policies/sliding-window.js';
 export * from './policies/greylist.js';
 export * from './policies/dnsbl.js';
 export * from './policies/default-headers.js';
+export * from './session/session-summary.js';

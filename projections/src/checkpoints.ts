@@ -42,6 +42,13 @@ const selectForUpdate = (tx: pg.PoolClient, projection: Projection) =>
     [projection.name],
   );
 
+/** The stored position of a projection's checkpoint, without locking it; null when it has processed nothing yet. */
+export const readCheckpoint = async (pool: pg.Pool, name: string): Promise<GlobalPosition | null> => {
+  const { rows } = await pool.query<{ position: string | null }>('SELECT position FROM projection_checkpoints WHERE name = $1', [name]);
+  const position = rows[0]?.position ?? null;
+  return position === null ? null : asGlobalPosition(position);
+};
+
 export const saveCheckpoint = async (tx: pg.PoolClient, projection: Projection, last: RecordedEvent, count: number): Promise<void> => {
   await tx.query(
     `UPDATE projection_checkpoints

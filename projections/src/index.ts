@@ -11,4 +11,5 @@ export { evolveMessageRow, messageStatusOf, type MessageRow, type RecipientRow }
 export { messageEventsProjection, toMessageEventRow, type MessageEventRow } from './message-events/message-events.projection.js';
 export { createMessageReadModel, MAX_PAGE_SIZE } from './read/message-read-model.js';
 export * from './queue/index.js';
+export * from './stats/index.js';
 export { viewMigrations, viewProjections, viewsProjection } from './views.js';

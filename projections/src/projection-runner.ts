@@ -1,6 +1,6 @@
 import type { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@elemta/domain';
 import type pg from 'pg';
-import { lockCheckpoint, saveCheckpoint } from './checkpoints.js';
+import { lockCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoints.js';
 import { silentLog, type Projection, type ProjectionLog } from './projection.js';
 
 export type BatchInfo = Readonly<{ projection: string; events: number; lagSeconds: number }>;
@@ -115,6 +115,14 @@ export class ProjectionRunner {
         else if (result.count === 0) break;
       }
     }
+  }
+
+  /**
+   * The committed checkpoint of a projection, as stored (so also what another node's runner committed): the position
+   * of the last event its views include, or null before the first.
+   */
+  async checkpoint(projection: string): Promise<GlobalPosition | null> {
+    return readCheckpoint(this.pool, projection);
   }
 
   /** Seconds between now and the last processed event while a projection is behind, else 0 (the largest when no name). */

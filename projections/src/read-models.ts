@@ -27,6 +27,8 @@ export type MessageView = Readonly<{
   clientAddress: string | null;
   authUser: string | null;
   sessionId: string | null;
+  /** The actor of `MessageAccepted`: `api-key:<id>` for mail sent through the API, `smtp:<ip>` over SMTP. */
+  submittedBy: string | null;
 }>;
 
 export type MessageEventView = Readonly<{
@@ -51,9 +53,22 @@ export type MessageFilter = Readonly<{
   receivedBefore?: string;
   /** Free text: matches sender, any recipient, subject or Message-ID header (case-insensitive substring). */
   search?: string;
+  /** Exactly this submitter (`MessageAccepted`'s actor, e.g. `api-key:<id>`): an integrator's own messages. */
+  submittedBy?: string;
 }>;
 
 export type PageArgs = Readonly<{ first: number; after?: string | null }>;
+
+/** The order of a message list: by received time, then id (the tie-break), newest or oldest first. */
+export type MessageOrder = 'received_desc' | 'received_asc';
+
+/**
+ * Relay cursor arguments: `first` edges after `after`, or `last` edges before `before` (give one of `first` and
+ * `last`; neither means `first` = 25). `after` and `before` may be combined to page within a window.
+ */
+export type MessagePageArgs = Readonly<{
+  first?: number | null; after?: string | null; last?: number | null; before?: string | null; order?: MessageOrder;
+}>;
 
 export type Connection<T> = Readonly<{
   edges: readonly { cursor: string; node: T }[];
@@ -61,10 +76,10 @@ export type Connection<T> = Readonly<{
   totalCount: number;
 }>;
 
-/** Newest first (received time, then id): a cursor stays valid and gap-free while new messages arrive. */
+/** Newest first by default (received time, then id): a cursor stays valid and gap-free while new messages arrive. */
 export interface MessageReadModel {
   getMessage(id: string): Promise<MessageView | null>;
-  listMessages(filter: MessageFilter, page: PageArgs): Promise<Connection<MessageView>>;
+  listMessages(filter: MessageFilter, page: MessagePageArgs): Promise<Connection<MessageView>>;
   /** In stream order. */
   getMessageEvents(messageId: string): Promise<MessageEventView[]>;
 }

@@ -1,16 +1,21 @@
 import {
   asSessionId, messageCancelled, messageExpired, messageHeld, messageReleased, recipientBounced, recipientDeferred,
-  recipientDelivered, sessionStarted, sessionStream,
+  recipientDelivered, sessionStarted, sessionStream, type AnyDomainEvent,
 } from '@elemta/domain';
+import { runMigrations } from '@elemta/infra/postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProjectionRunner } from './projection-runner.js';
 import { replayProjections } from './replay.js';
 import { accepted, metadataFor, newId, queued, reply } from './testing/message-fixtures.js';
 import { checkpoints, eventually, openTrackingDb, snapshot, type TrackingDb } from './testing/tracking-db.js';
-import { trackingProjections } from './tracking.js';
+import { ended, rejected } from './stats/testing/stats-fixtures.js';
+import { viewMigrations, viewProjections } from './views.js';
 
 let db: TrackingDb;
-beforeAll(async () => { db = await openTrackingDb(inject('postgresUrl')); });
+beforeAll(async () => {
+  db = await openTrackingDb(inject('postgresUrl'));
+  await runMigrations(db.pool, viewMigrations);
+});
 afterAll(async () => { await db?.close(); });
 
 const at = '2026-02-01T00:00:00.000Z';
@@ -18,10 +23,16 @@ const admin = (messageId: string) => ({ messageId, actor: 'api-key:k1', reason: 
 const views = async () => ({
   messages: await snapshot(db.pool, 'messages'),
   events: await snapshot(db.pool, 'message_events'),
+  stats: (await db.pool.query<Record<string, unknown>>('SELECT * FROM stats_counters ORDER BY resolution, dimension, bucket_start, key')).rows,
+  sessions: (await db.pool.query('SELECT * FROM stats_sessions ORDER BY session_id')).rows,
   checkpoints: await checkpoints(db.pool),
 });
 
-/** Three rounds of traffic touching every event the views fold, plus a session stream they must ignore. */
+const session = newId();
+const inSession = (events: AnyDomainEvent[]) =>
+  db.store.appendToStream(sessionStream(asSessionId(session)), events, { expectedVersion: 'any', metadata: metadataFor(session) });
+
+/** Three rounds of traffic touching every event the views fold, plus a session stream (only stats counts its rejection). */
 const traffic = async (round: number, ids: string[]): Promise<void> => {
   if (round === 0) {
     for (let i = 0; i < 12; i++) {
@@ -30,13 +41,13 @@ const traffic = async (round: number, ids: string[]): Promise<void> => {
       const rcptTo = [`r${i}@a.test`, `R${i}@B.test`];
       await db.append(id, [accepted(id, { rcptTo, subject: `s${i}`, acceptedAt: `2026-02-01T00:00:${10 + (i % 4)}.000Z` }), queued(id, rcptTo)]);
     }
-    const session = newId();
-    await db.store.appendToStream(sessionStream(asSessionId(session)), [sessionStarted({
+    await inSession([sessionStarted({
       sessionId: session, listener: 'inbound', client: { address: '127.0.0.1', port: 1, reverseDns: null, helo: null },
       localAddress: '127.0.0.1', localPort: 2525, tls: null, startedAt: at,
-    })], { expectedVersion: 0, metadata: metadataFor(session) });
+    })]);
     return;
   }
+  await inSession([round === 1 ? rejected(session, at) : ended(session, 'inbound', at)]);
   for (const [i, id] of ids.entries()) {
     const [a, b] = [`r${i}@a.test`, `R${i}@B.test`];
     const attempt = { messageId: id, attemptId: `a${round}`, at };
@@ -58,7 +69,7 @@ const traffic = async (round: number, ids: string[]): Promise<void> => {
 
 describe('replay', () => {
   it('rebuilds views equal to the ones built live', async () => {
-    const live = new ProjectionRunner({ pool: db.pool, store: db.store, projections: trackingProjections, batchSize: 5, pollIntervalMs: 50 });
+    const live = new ProjectionRunner({ pool: db.pool, store: db.store, projections: viewProjections, batchSize: 5, pollIntervalMs: 50 });
     live.start();
     const ids: string[] = [];
     try {
@@ -76,17 +87,22 @@ describe('replay', () => {
     expect(new Set((before.messages as { status: string }[]).map((r) => r.status)))
       .toEqual(new Set(['partial', 'expired', 'queued', 'cancelled']));
 
-    const result = await replayProjections(db.pool, db.store, trackingProjections, { batchSize: 7 });
-    expect(result.events['tracking']).toBe(before.events.length + 1); // the session event is read, not kept
+    const result = await replayProjections(db.pool, db.store, viewProjections, { batchSize: 7 });
+    expect(result.events['views']).toBe(before.events.length + 3); // the session's three events are read, not kept in timelines
+    expect(before.stats.filter((r) => r['resolution'] === 'day' && r['dimension'] === 'listener')).toEqual([{
+      resolution: 'day', dimension: 'listener', key: 'inbound', bucket_start: new Date('2026-02-01T00:00:00.000Z'),
+      received: 12, delivered: 6, deferred: 3, bounced: 3, rejected: 1, expired: 6,
+    }]);
+    expect(before.sessions).toEqual([]);
     expect(await views()).toEqual(before);
   });
 
   it('stays exactly-once while a live runner keeps running during the replay', async () => {
     const before = await views();
-    const live = new ProjectionRunner({ pool: db.pool, store: db.store, projections: trackingProjections, batchSize: 3, pollIntervalMs: 20 });
+    const live = new ProjectionRunner({ pool: db.pool, store: db.store, projections: viewProjections, batchSize: 3, pollIntervalMs: 20 });
     live.start();
     try {
-      await replayProjections(db.pool, db.store, trackingProjections, { batchSize: 4 });
+      await replayProjections(db.pool, db.store, viewProjections, { batchSize: 4 });
       await live.catchUp();
     } finally {
       await live.stop();

@@ -5,13 +5,16 @@ import { messagesProjection } from './messages/messages.projection.js';
 import type { Migration, Projection } from './projection.js';
 import { queueClaimMigrations } from './queue/queue-claims.js';
 import { queueProjection } from './queue/queue.projection.js';
+import { statsProjection } from './stats/stats.projection.js';
 
 /**
- * Every view a node serves — `messages`, `message_events` (tracking) and `queue` — kept under one checkpoint: the
+ * Every view a node serves — `messages`, `message_events` (tracking), `queue` and `stats` — kept under one checkpoint: the
  * log is read and decoded once per batch for all of them, and one transaction moves them together, so the queue
  * never shows a message the tracking views do not know yet.
  */
-export const viewsProjection: Projection = combineProjections('views', 1, [messagesProjection, messageEventsProjection, queueProjection]);
+// v2: the messages fold records submitted_by (existing rows: `backfillSubmittedBy` below).
+// v3: adds `stats`, which reads listeners and zones from `messages`, so it comes after it (rebuilt: `rebuildForStats`).
+export const viewsProjection: Projection = combineProjections('views', 3, [messagesProjection, messageEventsProjection, queueProjection, statsProjection]);
 export const viewProjections: readonly Projection[] = [viewsProjection];
 
 /**
@@ -24,7 +27,31 @@ const combineCheckpoints: Migration = {
         DELETE FROM projection_checkpoints WHERE name IN ('tracking', 'queue');`,
 };
 
+/**
+ * v2 of the messages fold records who submitted each message. Rows folded by v1 take it from their MessageAccepted in
+ * the timeline (the same recorded metadata the fold reads, and the timeline moves under the same checkpoint), so the
+ * view equals a rebuild from event zero without the wait for one.
+ */
+const backfillSubmittedBy: Migration = {
+  id: 'projections/views-0002-messages-submitted-by',
+  sql: `UPDATE messages m SET submitted_by = accepted.actor
+          FROM (SELECT DISTINCT ON (message_id) message_id, metadata ->> 'actor' AS actor
+                  FROM message_events WHERE type = 'MessageAccepted' ORDER BY message_id, version) AS accepted
+         WHERE accepted.message_id = m.id AND m.submitted_by IS NULL`,
+};
+
+/**
+ * `stats` counts every event since the first, including session events no other view keeps, so on a database whose
+ * views were built before it the views are emptied once and rebuilt from event zero under the one checkpoint.
+ */
+const rebuildForStats: Migration = {
+  id: 'projections/views-0003-stats-rebuild',
+  sql: `TRUNCATE ${viewsProjection.tables.join(', ')};
+        DELETE FROM projection_checkpoints WHERE name = 'views';`,
+};
+
 /** Checkpoints, the view tables, the queue's leases; run after the event store's migrations. */
 export const viewMigrations: readonly Migration[] = [
-  ...checkpointMigrations, ...viewsProjection.migrations, combineCheckpoints, ...queueClaimMigrations,
+  ...checkpointMigrations, ...viewsProjection.migrations, combineCheckpoints, ...queueClaimMigrations, backfillSubmittedBy,
+  rebuildForStats,
 ];

@@ -1,7 +1,11 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import { DomainError } from '@elemta/domain';
-import type { MessageReadModel, QueueFilter, QueueReadModel } from '@elemta/projections';
+import type { MessageReadModel, QueueFilter, QueueReadModel, StatsReadModel } from '@elemta/projections';
+import type { EventLog } from './event-log.js';
+import type { EventFeed } from './event-feed.js';
+import type { MessageSubmissions } from './submissions.js';
+import type { ApiKeyAdmin, ProjectionAdmin } from './admin-ports.js';
 
 export type Role = 'admin' | 'operator' | 'auditor' | 'integrator';
 
@@ -49,11 +53,36 @@ export interface MessageBodies {
 }
 
 /** Built per request by apps/mta. Resolvers reach the outside world only through it. */
+/** A rate limit: at most `count` messages per `windowSeconds`. */
+export type Rate = Readonly<{ count: number; windowSeconds: number }>;
+
+/** A sending zone as configured (`delivery.zones.<name>`). */
+export type ZoneSettings = Readonly<{
+  name: string;
+  bindAddresses: readonly string[];
+  maxConnections: number;
+  throttle: Rate | null;
+  domainThrottle: Rate | null;
+  domainThrottles: readonly Readonly<{ domain: string } & Rate>[];
+}>;
+
 export type Context = Readonly<{
   viewer: Viewer;
-  readModels: Readonly<{ messages: MessageReadModel; queue: QueueReadModel }>;
+  readModels: Readonly<{ messages: MessageReadModel; queue: QueueReadModel; stats: StatsReadModel }>;
+  /** The configured sending zones (`delivery.zones`), as plain data. */
+  zones: readonly ZoneSettings[];
   commands: MessageCommands;
   bodies: MessageBodies;
+  /** The event log itself, for `events` and `session` (read models answer everything else). */
+  eventLog: EventLog;
+  /** Message submission (sendMessage): the same checks, policy and events as SMTP. */
+  submissions: MessageSubmissions;
+  /** Live events for subscriptions, bound to this request: streams end when the client goes away. */
+  events: EventFeed;
+  /** API keys (admin only; the schema checks the role). */
+  apiKeys: ApiKeyAdmin;
+  /** Online rebuilds of the views (admin only; the schema checks the role). */
+  projections: ProjectionAdmin;
 }>;
 
 /** Scalars are ISO-8601 strings on both sides (see types/scalars.ts); JSON is any JSON value. */

@@ -13,15 +13,19 @@ import {
   createPool, greylistMigrations, rateLimitMigrations, runMigrations, startEmbeddedPostgres, throttleMigrations, type Pool, type RunningPostgres,
 } from '@elemta/infra/postgres';
 import {
-  ProjectionRunner, createMessageReadModel, createQueueReadModel, viewMigrations, viewProjections, viewsProjection,
+  ProjectionRunner, createMessageReadModel, createQueueReadModel, createStatsReadModel, viewMigrations, viewProjections, viewsProjection,
 } from '@elemta/projections';
 import { buildSchema } from '@elemta/schema';
 import { ApiKeys, apiKeyMigrations } from './auth/api-keys.js';
+import { createProjectionAdmin } from './admin/projection-admin.js';
 import { AuthFailures, authFailureMigrations } from './auth/auth-failures.js';
 import { SmtpUsers, smtpUserMigrations } from './auth/smtp-users.js';
 import { createMessageCommands } from './commands/message-commands.js';
 import { startDelivery, type RunningDelivery } from './delivery/start-delivery.js';
+import { createEventFeed, sharedRuns } from './graphql/event-feed.js';
+import { createEventLog } from './graphql/event-log.js';
 import { createHttpServer } from './http/http-server.js';
+import { zoneSettingsOf } from './http/zone-settings.js';
 import { operationRecorder } from './http/operation-metrics.js';
 import { collectQueueGauges } from './delivery/queue-gauges.js';
 import type { AcceptDeps } from './smtp/accept-message.js';
@@ -29,6 +33,7 @@ import { createMailResolver } from '@elemta/infra/dns';
 import { startPolicy } from './policy/start-policy.js';
 import { createRelayControl } from './smtp/relay-control.js';
 import { listenerEntries, startListeners } from './smtp/start-listeners.js';
+import { createMessageSubmissions, submissionLimits } from './submit/submit-message.js';
 
 export type RunningElemta = Readonly<{
   /** `smtp`: the first mx listener; `listeners`: every SMTP listener's port by name. */
@@ -166,15 +171,31 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
     const actor = `system:http@${config.node}`;
     const keys = new ApiKeys(pool, store, actor, config.node);
     const createdAdminKey = await keys.ensureAdminKey(config.dataDir);
-    const readModels = { messages: createMessageReadModel(pool), queue: createQueueReadModel(pool) };
+    const readModels = { messages: createMessageReadModel(pool), queue: createQueueReadModel(pool), stats: createStatsReadModel(pool) };
+    const zones = zoneSettingsOf(config.delivery.zones);
     collectQueueGauges(readModels.queue, metrics, log);
     const dashboardDir = defaultDashboardDir();
     if (!existsSync(join(dashboardDir, 'index.html'))) log.warn({ dashboardDir }, 'dashboard not built: / will answer 404');
     const bodies = { read: async (sha256: string) => { const b = await blobs.get(sha256); return b ? Buffer.from(b).toString('utf8') : null; } };
+    const eventLog = createEventLog(store);
     const commands = createMessageCommands({ store, queue: readModels.queue, node: config.node, now: () => new Date() });
+    const submissions = createMessageSubmissions({
+      accept: { store, blobs, routing: config.delivery.routes, ...(inlineBodies ? { inlineBodies } : {}) }, pipeline,
+      limits: submissionLimits(config.smtp, entries), hostname: config.hostname, node: config.node, newId, now: () => new Date(),
+      log: log.child({ component: 'submit' }), metrics,
+    });
+    const eventFeed = createEventFeed({
+      store, messages: readModels.messages, startPosition: () => runner.checkpoint(viewsProjection.name),
+      viewsCaughtUp: sharedRuns(() => runner.catchUp()), log: log.child({ component: 'event-feed' }),
+    });
+    const projectionAdmin = createProjectionAdmin({
+      pool, store, projections: viewProjections, node: config.node, log: log.child({ component: 'projections', replay: true }),
+    });
     const http = createHttpServer({
       schema: buildSchema(),
-      context: (viewer) => ({ viewer, readModels, commands, bodies }),
+      context: (viewer, request) => ({
+        viewer, readModels, commands, bodies, eventLog, zones, submissions, events: eventFeed(request), apiKeys: keys, projections: projectionAdmin,
+      }),
       authenticate: (key) => keys.verify(key),
       registry: metrics.registry,
       health: async () => ({
@@ -188,6 +209,7 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
       }),
       dashboardDir: existsSync(dashboardDir) ? dashboardDir : null,
       onOperation: operationRecorder(metrics),
+      maxBodySize: config.http.maxBodySize, corsOrigins: config.http.corsOrigins,
       log: log.child({ component: 'http' }),
     });
     const httpPort = (await http.listen(config.http.port, config.http.host)).port;

@@ -127,7 +127,9 @@ describe('relay control on the mx listener', () => {
 describe('email authentication on inbound mail', () => {
   it('passes SPF, DKIM and DMARC for a message signed by a domain whose key is published, and records the results', async () => {
     const signed = await dkimSignTestMessage(message('alice@signed.test', 'Signed and sealed'), { domain: 'signed.test', selector: 'sel', key });
-    const sent = await send(signed, { from: 'bounces@esp.test', to: ['postmaster@example.org'] });
+    // a header claiming our authserv-id, added on the way: removed before ours is added (RFC 8601 §5)
+    const forged = Buffer.concat([Buffer.from('Authentication-Results: mx.elemta.test; dmarc=pass (forged upstream)\r\n'), signed]);
+    const sent = await send(forged, { from: 'bounces@esp.test', to: ['postmaster@example.org'] });
     expect(sent.code, sent.response).toBe(250);
     const id = queuedId(sent.response)!;
     const [accepted, , evaluated] = await eventsOf(`message-${id}`);
@@ -137,6 +139,8 @@ describe('email authentication on inbound mail', () => {
     expect(body).toMatch(/^Authentication-Results: mx\.elemta\.test;/);
     expect(body).toMatch(/dkim=pass[^\r\n]*\r?\n?[^\r\n]*header\.[ds]=/);
     expect(body.indexOf('Authentication-Results:')).toBeLessThan(body.indexOf('Received: from'));
+    expect(body).not.toContain('forged upstream');
+    expect(body.match(/^Authentication-Results:/gm)).toHaveLength(1);
   });
 
   it('fails DKIM when one signed header is altered, and refuses it with 550 5.7.1 under p=reject, naming DMARC', async () => {

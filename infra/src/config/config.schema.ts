@@ -4,15 +4,28 @@ import { z } from 'zod';
 import { deliveryConfigSchema } from './delivery-config.schema.js';
 import { policyConfigSchema } from './policy-config.schema.js';
 import { smtpConfigSchema } from './smtp-config.schema.js';
-import { host, integer, port, urlWithScheme } from './fields.js';
+import { host, integer, port, size, urlWithScheme } from './fields.js';
 
 export { deliveryConfigSchema, type TransportConfig, type ZoneConfig } from './delivery-config.schema.js';
 export { BUILT_IN_PLUGINS, policyConfigSchema, type PluginEntry, type PolicyConfig } from './policy-config.schema.js';
 export { listenerSchema, smtpConfigSchema, TLS_LEVELS, type ListenerEntry } from './smtp-config.schema.js';
 
+/** A browser origin, `scheme://host[:port]`, exactly as browsers send it in the Origin header. */
+const origin = () => z.string({ error: 'must be an origin such as https://dashboard.example.org' }).trim().refine((value) => {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}, 'must be an origin such as https://dashboard.example.org (scheme, host and port only, no path or trailing slash)');
+
 export const httpConfigSchema = z.strictObject({
   host: host().default('127.0.0.1'),
   port: port().default(8025),
+  /** Largest GraphQL request body; larger ones get 413 before more is read. */
+  maxBodySize: size().default(40 * 1024 * 1024),
+  /** Browser origins allowed to call /graphql from their pages (CORS); none by default. */
+  corsOrigins: z.array(origin(), { error: 'must be a list of origins' }).default([]),
 });
 
 const poolSize = () => integer(1, 1000).default(20);

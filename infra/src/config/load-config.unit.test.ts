@@ -37,7 +37,7 @@ describe('loadConfig defaults', () => {
         tls: {},
         relay: { localDomains: [], relayDomains: [], networks: ['127.0.0.1/32', '::1/128'] },
       },
-      http: { host: '127.0.0.1', port: 8025 },
+      http: { host: '127.0.0.1', port: 8025, maxBodySize: 41943040, corsOrigins: [] },
       postgres: { kind: 'embedded', port: 5433, poolSize: 20 },
       eventStore: { kind: 'postgres', groupCommitMaxBatch: 500 },
       blobStore: { kind: 'tiered', inlineMaxBytes: 65536 },
@@ -100,7 +100,7 @@ describe('loadConfig from a YAML file', () => {
     const file = yamlFile(`
 dataDir: /srv/elemta
 smtp: { port: 2626, maxMessageSize: 512KiB, maxRecipients: 500, disableReverseLookup: true }
-http: { port: 9000 }
+http: { port: 9000, maxBodySize: 2MiB, corsOrigins: ["https://dash.example.org", "http://localhost:3000"] }
 postgres: { url: "postgres://u:p@db/elemta", poolSize: 50 }
 eventStore: { groupCommitMaxBatch: 100 }
 delivery:
@@ -114,7 +114,7 @@ log: { level: warn }
     expect(loadConfig({ ELEMTA_CONFIG: file })).toMatchObject({
       dataDir: '/srv/elemta',
       smtp: { port: 2626, maxMessageSize: 524288, maxRecipients: 500, disableReverseLookup: true, submissionPort: 2587 },
-      http: { port: 9000, host: '127.0.0.1' },
+      http: { port: 9000, host: '127.0.0.1', maxBodySize: 2 * 1024 * 1024, corsOrigins: ['https://dash.example.org', 'http://localhost:3000'] },
       postgres: { kind: 'external', url: 'postgres://u:p@db/elemta', poolSize: 50 },
       eventStore: { kind: 'postgres', groupCommitMaxBatch: 100 },
       delivery: {
@@ -190,6 +190,12 @@ describe('loadConfig refusals', () => {
   ])('%s=%s fails naming %s', (env, value, key, problem) => {
     expect(failure({ [env]: value })).toContain(`\n  ${key}: ${problem}`);
     expect(failure({ [env]: value })).toContain(`(from ${env})`);
+  });
+
+  it('refuses a CORS origin that is not exactly scheme, host and port', () => {
+    const problems = failure({ ELEMTA_CONFIG: yamlFile('http: { corsOrigins: ["https://dash.example.org/", "dash.example.org"] }') });
+    expect(problems).toContain('  http.corsOrigins.0: must be an origin such as https://dashboard.example.org (scheme, host and port only');
+    expect(problems).toContain('  http.corsOrigins.1: must be an origin');
   });
 
   it('stops on unknown route and zone names, naming the key', () => {

@@ -47,6 +47,8 @@ export const settingsTable: readonly Setting[] = [
   { key: 'policy.plugins', env: null, default: 'email-auth, default-headers', description: 'Plugins in the order they run: name (built-in: access-lists, rate-limit, greylist, dnsbl, email-auth, default-headers) or module path, enabled, listeners, timeoutMs, onError, config' },
   { key: 'http.host', env: 'ELEMTA_HTTP_HOST', default: '127.0.0.1', description: 'Address the HTTP server (GraphQL, metrics, dashboard) binds to', example: '0.0.0.0' },
   { key: 'http.port', env: 'ELEMTA_HTTP_PORT', default: '8025', description: 'HTTP port', example: '8080' },
+  { key: 'http.maxBodySize', env: null, default: '41943040', description: 'Largest GraphQL request body in bytes, or a size such as 1MiB; larger ones get 413 before more is read. The default carries a sendMessage of smtp.maxMessageSize (25 MiB) as JSON; raise both together' },
+  { key: 'http.corsOrigins', env: null, default: '[]', description: 'Browser origins (e.g. https://dashboard.example.org) allowed to call /graphql from their pages (CORS); none by default, so other sites\' pages cannot' },
   { key: 'postgres.kind', env: null, default: 'embedded', description: 'embedded, or external (chosen automatically when a URL is given)' },
   { key: 'postgres.port', env: 'ELEMTA_PG_PORT', default: '5433', description: 'Port of the embedded PostgreSQL on 127.0.0.1', example: '5434' },
   { key: 'postgres.url', env: 'DATABASE_URL', default: 'none (embedded)', description: 'postgres:// URL of an external PostgreSQL; selects postgres.kind external', example: 'postgres://elemta:secret@db.example.org:5432/elemta' },

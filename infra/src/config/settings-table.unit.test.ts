@@ -3,7 +3,7 @@ import { loadConfig } from './load-config.js';
 import { settingsTable } from './settings-table.js';
 
 /** Settings whose value is a record or list of the user's, documented as one key. */
-const RECORDS = new Set(['delivery.routes.domains', 'delivery.routes.rules', 'delivery.transports', 'delivery.zones', 'delivery.dns.servers', 'smtp.listeners', 'smtp.relay.localDomains', 'smtp.relay.relayDomains', 'smtp.relay.networks', 'policy.plugins', 'delivery.signing.dkim']);
+const RECORDS = new Set(['delivery.routes.domains', 'delivery.routes.rules', 'delivery.transports', 'delivery.zones', 'delivery.dns.servers', 'smtp.listeners', 'smtp.relay.localDomains', 'smtp.relay.relayDomains', 'smtp.relay.networks', 'policy.plugins', 'delivery.signing.dkim', 'http.corsOrigins']);
 
 /** Leaf key paths of a config object; a record (routing domains) counts as one leaf. */
 const leaves = (value: unknown, prefix = ''): string[] =>

@@ -61,6 +61,8 @@ const accepted = (event: RecordedEvent<Extract<Handled, { type: 'MessageAccepted
     clientAddress: d.client?.address ?? null,
     authUser: d.authUser,
     sessionId: d.sessionId,
+    // Who submitted it decides who may read it: an integrator's key sees only its own messages.
+    submittedBy: event.metadata.actor,
   };
 };
 

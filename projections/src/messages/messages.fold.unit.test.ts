@@ -35,8 +35,14 @@ describe('messages fold', () => {
       subject: 'Hello', fromHeader: 'Alice <alice@sender.test>', messageIdHeader: `<${id}@sender.test>`,
       sizeBytes: 1234, bodySha256: 'a'.repeat(64), receivedAt: '2026-01-01T10:00:00.000Z',
       updatedAt: '2026-01-01T10:00:00.100Z', listener: 'inbound', clientAddress: '127.0.0.1', authUser: null,
-      sessionId: 'session-1',
+      sessionId: 'session-1', submittedBy: 'smtp:127.0.0.1',
     })));
+
+  it("records who submitted the message from MessageAccepted's actor, and keeps it through later events", () => {
+    const viaApi = acceptedBoth();
+    const byKey = { ...viaApi, metadata: { ...viaApi.metadata, actor: 'api-key:0123456789abcdef' } };
+    return given([byKey]).when(delivered('bob@example.net')).then((row) => expect(row?.submittedBy).toBe('api-key:0123456789abcdef'));
+  });
 
   it('records route and zone per recipient from MessageQueued', () =>
     given([acceptedBoth()]).when(recorded(queued(id, rcpts, 'bulk'))).then((row) =>

@@ -33,7 +33,7 @@ const applyMessages = async (tx: pg.PoolClient, events: readonly RecordedEvent[]
 /** `messages`: one row per message, answering "what happened to this message" and the search over messages. */
 export const messagesProjection: Projection = {
   name: 'messages',
-  version: 1,
+  version: 2, // v2: submitted_by
   handles: messagesHandles,
   tables: ['messages'],
   migrations: messagesMigrations,

@@ -28,6 +28,21 @@ export const messagesMigrations: readonly Migration[] = [{
   CREATE INDEX messages_message_id_header_idx ON messages (message_id_header);
   CREATE INDEX messages_status_idx ON messages (status, received_at DESC);
   CREATE INDEX messages_recipients_idx ON messages USING GIN (recipient_addresses);`,
+}, {
+  // v2 of the fold: who submitted the message (MessageAccepted's actor), so an integrator's key lists only its own.
+  // Existing rows are filled in by `views-0002-messages-submitted-by` (views.ts), from the timeline.
+  id: 'projections/messages-0002-submitted-by',
+  sql: `
+  ALTER TABLE messages ADD COLUMN submitted_by text;
+  CREATE INDEX messages_submitted_by_idx ON messages (submitted_by, received_at DESC, id DESC);`,
+}, {
+  // A sender's page (newest first, any status filter) is a range of this index in order instead of a walk through
+  // every newer message; its count is an index-only scan (status and mail_from are included). Measured on 100,000
+  // messages by read/message-sender.explain.int.test.ts and bench/graphql.
+  id: 'projections/messages-0003-sender-index',
+  sql: `
+  DROP INDEX IF EXISTS messages_mail_from_idx;
+  CREATE INDEX messages_sender_idx ON messages (lower(mail_from), received_at DESC, id DESC) INCLUDE (mail_from, status);`,
 }];
 
 // Timestamps travel as ISO text (to_json keeps microseconds), so a row read back and rewritten is unchanged.
@@ -36,7 +51,8 @@ const SELECT_ROWS = `
          subject AS "subject", from_header AS "fromHeader", message_id_header AS "messageIdHeader",
          size_bytes::float8 AS "sizeBytes", body_sha256 AS "bodySha256",
          to_json(received_at) #>> '{}' AS "receivedAt", to_json(updated_at) #>> '{}' AS "updatedAt",
-         listener AS "listener", client_address AS "clientAddress", auth_user AS "authUser", session_id AS "sessionId"
+         listener AS "listener", client_address AS "clientAddress", auth_user AS "authUser", session_id AS "sessionId",
+         submitted_by AS "submittedBy"
     FROM messages WHERE id = ANY($1::uuid[])`;
 
 /** The rows of these messages, in one query. */
@@ -48,21 +64,23 @@ export const loadMessageRows = async (tx: pg.PoolClient, ids: readonly string[])
 
 const UPSERT = `
   INSERT INTO messages (id, status, mail_from, recipients, recipient_addresses, subject, from_header, message_id_header,
-                        size_bytes, body_sha256, received_at, updated_at, listener, client_address, auth_user, session_id)
+                        size_bytes, body_sha256, received_at, updated_at, listener, client_address, auth_user, session_id,
+                        submitted_by)
   SELECT r.id, r.status, r."mailFrom", r.recipients,
          ARRAY(SELECT lower(x ->> 'address') FROM jsonb_array_elements(r.recipients) AS x),
          r.subject, r."fromHeader", r."messageIdHeader", r."sizeBytes", r."bodySha256", r."receivedAt", r."updatedAt",
-         r.listener, r."clientAddress", r."authUser", r."sessionId"
+         r.listener, r."clientAddress", r."authUser", r."sessionId", r."submittedBy"
     FROM jsonb_to_recordset($1::jsonb) AS r(
       id uuid, status text, "mailFrom" text, recipients jsonb, subject text, "fromHeader" text, "messageIdHeader" text,
       "sizeBytes" bigint, "bodySha256" text, "receivedAt" timestamptz, "updatedAt" timestamptz, listener text,
-      "clientAddress" text, "authUser" text, "sessionId" text)
+      "clientAddress" text, "authUser" text, "sessionId" text, "submittedBy" text)
   ON CONFLICT (id) DO UPDATE SET
     status = EXCLUDED.status, mail_from = EXCLUDED.mail_from, recipients = EXCLUDED.recipients,
     recipient_addresses = EXCLUDED.recipient_addresses, subject = EXCLUDED.subject, from_header = EXCLUDED.from_header,
     message_id_header = EXCLUDED.message_id_header, size_bytes = EXCLUDED.size_bytes, body_sha256 = EXCLUDED.body_sha256,
     received_at = EXCLUDED.received_at, updated_at = EXCLUDED.updated_at, listener = EXCLUDED.listener,
-    client_address = EXCLUDED.client_address, auth_user = EXCLUDED.auth_user, session_id = EXCLUDED.session_id`;
+    client_address = EXCLUDED.client_address, auth_user = EXCLUDED.auth_user, session_id = EXCLUDED.session_id,
+    submitted_by = EXCLUDED.submitted_by`;
 
 /** Writes the folded rows back: one upsert for the rows that exist, one delete for those that became null. */
 export const saveMessageRows = async (tx: pg.PoolClient, rows: ReadonlyMap<string, MessageRow | null>): Promise<void> => {

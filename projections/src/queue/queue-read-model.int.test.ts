@@ -83,7 +83,7 @@ describe('queue list', () => {
 });
 
 describe('queue summary', () => {
-  it('counts by status, zone and domain, and reports the oldest accepted and due times', async () => {
+  it('counts by status, zone and domain, and reports the oldest accepted (overall and per zone) and due times', async () => {
     const summary = await reads.summary();
     expect(summary.byStatusAndZone.reduce((n, r) => n + r.count, 0)).toBe(5);
     expect(new Set(summary.byStatusAndZone.map((r) => r.zone))).toEqual(new Set(['default', 'bulk']));
@@ -91,7 +91,7 @@ describe('queue summary', () => {
       byStatusAndZone: summary.byStatusAndZone,
       total: 5,
       byStatus: [{ status: 'queued', count: 2 }, { status: 'deferred', count: 1 }, { status: 'delivering', count: 1 }, { status: 'held', count: 1 }],
-      byZone: [{ zone: 'default', count: 3 }, { zone: 'bulk', count: 2 }],
+      byZone: [{ zone: 'default', count: 3, oldestAcceptedAt: time(1) }, { zone: 'bulk', count: 2, oldestAcceptedAt: time(1) }],
       byDomain: [{ domain: 'example.net', count: 3 }, { domain: 'other.test', count: 1 }, { domain: 'third.test', count: 1 }],
       oldestAcceptedAt: time(1),
       oldestDueAt: '2026-01-01T10:00:00.000Z',

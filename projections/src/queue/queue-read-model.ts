@@ -17,7 +17,8 @@ export type QueueListArgs = Readonly<{ filter?: QueueFilter; first: number; afte
 export type QueueSummary = Readonly<{
   total: number;
   byStatus: readonly { status: QueueStatus; count: number }[];
-  byZone: readonly { zone: string; count: number }[];
+  /** With when the zone's oldest pending message was accepted (ISO-8601), for its age. */
+  byZone: readonly { zone: string; count: number; oldestAcceptedAt: string }[];
   /** For the queue-size gauge, labelled by status and zone. */
   byStatusAndZone: readonly { status: QueueStatus; zone: string; count: number }[];
   /** The 20 domains with the most pending recipients. */
@@ -75,11 +76,11 @@ const list = async (pool: pg.Pool, args: QueueListArgs): Promise<QueuePage> => {
 // 1 = by status and zone, 3 = by status, 5 = by zone, 6 = by domain (top 20 kept), 7 = the total.
 const COUNTS_SQL = `
   WITH g AS (
-    SELECT GROUPING(s.status, q.zone, q.domain) AS set, s.status, q.zone, q.domain, count(*)::float8 AS n
+    SELECT GROUPING(s.status, q.zone, q.domain) AS set, s.status, q.zone, q.domain, count(*)::float8 AS n, min(q.accepted_at) AS oldest
       FROM ${QUEUE_FROM} CROSS JOIN LATERAL (SELECT ${REPORTED_STATUS} AS status) s
      GROUP BY GROUPING SETS ((s.status, q.zone), (s.status), (q.zone), (q.domain), ())
   )
-  SELECT set, status, zone, domain, n FROM (
+  SELECT set, status, zone, domain, n, oldest FROM (
     SELECT g.*, row_number() OVER (PARTITION BY set ORDER BY n DESC, status, zone, domain) AS rank FROM g) ranked
    WHERE set <> 6 OR rank <= 20
    ORDER BY set, n DESC, status, zone, domain`;
@@ -87,7 +88,7 @@ const COUNTS_SQL = `
 const OLDEST_SQL = `
   SELECT (SELECT min(accepted_at) FROM queue) AS accepted, (SELECT min(next_attempt_at) FROM queue WHERE status <> 'held') AS due`;
 
-type CountRow = { set: number; status: QueueStatus; zone: string; domain: string; n: number };
+type CountRow = { set: number; status: QueueStatus; zone: string; domain: string; n: number; oldest: Date };
 
 const summary = async (pool: pg.Pool): Promise<QueueSummary> => {
   const [counts, oldest] = await Promise.all([
@@ -99,7 +100,7 @@ const summary = async (pool: pg.Pool): Promise<QueueSummary> => {
     total: Number(of(7)[0]?.n ?? 0),
     byStatus: of(3).map((r) => ({ status: r.status, count: Number(r.n) })),
     byStatusAndZone: of(1).map((r) => ({ status: r.status, zone: r.zone, count: Number(r.n) })),
-    byZone: of(5).map((r) => ({ zone: r.zone, count: Number(r.n) })),
+    byZone: of(5).map((r) => ({ zone: r.zone, count: Number(r.n), oldestAcceptedAt: r.oldest.toISOString() })),
     byDomain: of(6).map((r) => ({ domain: r.domain, count: Number(r.n) })),
     oldestAcceptedAt: oldest.rows[0]?.accepted?.toISOString() ?? null,
     oldestDueAt: oldest.rows[0]?.due?.toISOString() ?? null,

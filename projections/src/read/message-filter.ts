@@ -36,6 +36,7 @@ export const messageWhere = (filter: MessageFilter): SqlWhere => {
   if (filter.status && filter.status.length > 0) add((p) => `status = ANY(${p}::text[])`, [...filter.status]);
   if (filter.receivedAfter !== undefined) add((p) => `received_at >= ${p}::timestamptz`, timestamp('receivedAfter', filter.receivedAfter));
   if (filter.receivedBefore !== undefined) add((p) => `received_at < ${p}::timestamptz`, timestamp('receivedBefore', filter.receivedBefore));
+  if (filter.submittedBy !== undefined) add((p) => `submitted_by = ${p}`, filter.submittedBy);
   if (filter.search) {
     add((p) => `(mail_from ILIKE ${p} OR subject ILIKE ${p} OR message_id_header ILIKE ${p}
       OR EXISTS (SELECT 1 FROM unnest(recipient_addresses) AS a WHERE a ILIKE ${p}))`, likePattern(filter.search));

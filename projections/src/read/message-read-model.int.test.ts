@@ -1,10 +1,10 @@
 import {
-  DomainError, messageHeld, recipientBounced, recipientDeferred, recipientDelivered, type AnyDomainEvent,
+  asMessageId, DomainError, messageHeld, messageStream, recipientBounced, recipientDeferred, recipientDelivered, type AnyDomainEvent,
 } from '@elemta/domain';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProjectionRunner } from '../projection-runner.js';
 import type { MessageFilter, MessageReadModel } from '../read-models.js';
-import { accepted, newId, queued, reply, type AcceptedOptions } from '../testing/message-fixtures.js';
+import { accepted, metadataFor, newId, queued, reply, type AcceptedOptions } from '../testing/message-fixtures.js';
 import { openTrackingDb, type TrackingDb } from '../testing/tracking-db.js';
 import { trackingProjections } from '../tracking.js';
 import { createMessageReadModel } from './message-read-model.js';
@@ -99,6 +99,70 @@ describe('listMessages filters', () => {
   it('clamps the page size', async () => {
     expect((await reads.listMessages({}, { first: 0 })).edges).toHaveLength(1);
     expect((await reads.listMessages({}, { first: 10_000 })).edges.length).toBeLessThanOrEqual(200);
+  });
+});
+
+describe('order and backwards pagination (Relay last/before)', () => {
+  const march = { receivedBefore: '2026-03-02T00:00:00.000Z' }; // m1..m5 only
+  const all = () => newestFirst('m1', 'm2', 'm3', 'm4', 'm5');
+  const pageIds = (page: { edges: readonly { node: { id: string } }[] }) => page.edges.map((e) => e.node.id);
+
+  it('lists oldest first with received_asc, the same rows reversed', async () => {
+    const page = await reads.listMessages(march, { first: 50, order: 'received_asc' });
+    expect(pageIds(page)).toEqual([...all()].reverse());
+    expect(page.totalCount).toBe(5);
+  });
+
+  it('gives the end of the list for last without before', async () => {
+    const page = await reads.listMessages(march, { last: 2 });
+    expect(pageIds(page)).toEqual(all().slice(3));
+    expect(page.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false });
+  });
+
+  it('pages backwards with last/before through the same rows, in list order', async () => {
+    for (const order of ['received_desc', 'received_asc'] as const) {
+      const seen: string[] = [];
+      let before: string | null = null;
+      for (let i = 0; i < 10; i++) {
+        const page = await reads.listMessages(march, { last: 2, before, order });
+        seen.unshift(...pageIds(page));
+        expect(page.pageInfo.hasNextPage).toBe(before !== null);
+        if (!page.pageInfo.hasPreviousPage) break;
+        before = page.pageInfo.startCursor;
+      }
+      expect(seen).toEqual(order === 'received_desc' ? all() : [...all()].reverse());
+    }
+  });
+
+  it('takes a cursor of either direction, and after with before as a window', async () => {
+    const forward = await reads.listMessages(march, { first: 50 });
+    const cursors = forward.edges.map((e) => e.cursor);
+    const window = await reads.listMessages(march, { first: 50, after: cursors[0], before: cursors[4] });
+    expect(pageIds(window)).toEqual(all().slice(1, 4));
+    const backwards = await reads.listMessages(march, { last: 1, before: cursors[2] });
+    expect(pageIds(backwards)).toEqual([all()[1]]);
+  });
+
+  it('refuses first together with last', async () => {
+    await expect(reads.listMessages({}, { first: 2, last: 2 })).rejects.toMatchObject({ code: 'INVALID_PAGE' });
+  });
+});
+
+describe('submittedBy', () => {
+  it("lists exactly one submitter's messages and shows the submitter on each", async () => {
+    const byKey = async (actor: string) => {
+      const id = newId();
+      await db.store.appendToStream(messageStream(asMessageId(id)), [accepted(id, { acceptedAt: '2026-03-05T10:00:00.000Z' }), queued(id, ['bob@example.net'])],
+        { expectedVersion: 0, metadata: { ...metadataFor(id), actor } });
+      return id;
+    };
+    const [k1a, k2, k1b] = [await byKey('api-key:k1'), await byKey('api-key:k2'), await byKey('api-key:k1')];
+    await runner.catchUp();
+    expect(await ids({ submittedBy: 'api-key:k1' })).toEqual([k1a, k1b].sort().reverse());
+    expect(await ids({ submittedBy: 'api-key:k2' })).toEqual([k2]);
+    expect(await ids({ submittedBy: 'api-key:k3' })).toEqual([]);
+    expect((await reads.getMessage(k2))?.submittedBy).toBe('api-key:k2');
+    expect((await reads.getMessage(m['m1'] as string))?.submittedBy).toBe('smtp:127.0.0.1');
   });
 });
 

@@ -3,8 +3,13 @@ import type { ExecutionResult } from 'graphql';
 import type { MessageEventView, MessageView } from '@elemta/projections';
 import type { Context, Viewer } from '../builder.js';
 import { buildSchema } from '../index.js';
+import type { EventLog } from '../event-log.js';
+import { InMemoryEventLog } from './in-memory-event-log.js';
+import { InMemoryApiKeys, RecordingProjections } from './admin-fakes.js';
 import { InMemoryMessageReadModel } from './in-memory-message-read-model.js';
+import { RecordingSubmissions, StaticEventFeed } from './live-fakes.js';
 import { InMemoryQueueReadModel, RecordingCommands } from './queue-fakes.js';
+import { RecordingStatsReadModel } from './stats-fakes.js';
 
 export const aMessage = (overrides: Partial<MessageView> = {}): MessageView => ({
   id: '0190f3c2-0000-7000-8000-000000000001',
@@ -22,6 +27,7 @@ export const aMessage = (overrides: Partial<MessageView> = {}): MessageView => (
   clientAddress: '192.0.2.10',
   authUser: 'alice',
   sessionId: '0190f3c1-0000-7000-8000-000000000001',
+  submittedBy: 'smtp:192.0.2.10',
   ...overrides,
 });
 
@@ -45,7 +51,8 @@ export const execute = async (
   source: string,
   variableValues?: Record<string, unknown>,
   viewer: Viewer = anOperator,
+  eventLog: EventLog = new InMemoryEventLog(),
 ): Promise<ExecutionResult> => {
-  const contextValue: Context = { viewer, readModels: { messages, queue: new InMemoryQueueReadModel() }, commands: new RecordingCommands(), bodies: { read: async (sha) => (sha === aMessage().bodySha256 ? 'Subject: hi\r\n\r\nbody\r\n' : null) } };
+  const contextValue: Context = { viewer, readModels: { messages, queue: new InMemoryQueueReadModel(), stats: new RecordingStatsReadModel() }, zones: [], commands: new RecordingCommands(), bodies: { read: async (sha) => (sha === aMessage().bodySha256 ? 'Subject: hi\r\n\r\nbody\r\n' : null) }, submissions: new RecordingSubmissions(), events: new StaticEventFeed(), eventLog, apiKeys: new InMemoryApiKeys(), projections: new RecordingProjections() };
   return graphql({ schema: buildSchema(), source, variableValues, contextValue });
 };

@@ -1,10 +1,14 @@
 import { graphql } from 'graphql';
 import type { ExecutionResult } from 'graphql';
-import type { QueueEntry, QueueFilter, QueueListArgs, QueuePage, QueueReadModel, QueueSummary } from '@elemta/projections';
+import type { QueueEntry, QueueFilter, QueueListArgs, QueuePage, QueueReadModel, QueueSummary, StatsReadModel } from '@elemta/projections';
 import { DomainError } from '@elemta/domain';
-import type { Context, MessageCommands, QueueActionInput, QueueActionResult, Viewer } from '../builder.js';
+import type { Context, MessageCommands, QueueActionInput, QueueActionResult, Viewer, ZoneSettings } from '../builder.js';
 import { buildSchema } from '../index.js';
 import { InMemoryMessageReadModel } from './in-memory-message-read-model.js';
+import { RecordingSubmissions, StaticEventFeed } from './live-fakes.js';
+import { InMemoryEventLog } from './in-memory-event-log.js';
+import { InMemoryApiKeys, RecordingProjections } from './admin-fakes.js';
+import { RecordingStatsReadModel } from './stats-fakes.js';
 
 export const aQueueEntry = (overrides: Partial<QueueEntry> = {}): QueueEntry => ({
   messageId: '0190f3c2-0000-7000-8000-000000000001',
@@ -81,15 +85,21 @@ export const anOperatorKey: Viewer = { id: 'key-1', role: 'operator' };
 
 /** Executes a document against the real schema with in-memory fakes behind the whole context. */
 export const executeWith = async (
-  fakes: Readonly<{ queue?: QueueReadModel; commands?: MessageCommands; viewer?: Viewer }>,
+  fakes: Readonly<{ queue?: QueueReadModel; commands?: MessageCommands; viewer?: Viewer; stats?: StatsReadModel; zones?: readonly ZoneSettings[] }>,
   source: string,
   variableValues?: Record<string, unknown>,
 ): Promise<ExecutionResult> => {
   const contextValue: Context = {
     viewer: fakes.viewer ?? anOperatorKey,
-    readModels: { messages: new InMemoryMessageReadModel([]), queue: fakes.queue ?? new InMemoryQueueReadModel() },
+    readModels: { messages: new InMemoryMessageReadModel([]), queue: fakes.queue ?? new InMemoryQueueReadModel(), stats: fakes.stats ?? new RecordingStatsReadModel() },
+    zones: fakes.zones ?? [],
     commands: fakes.commands ?? new RecordingCommands(),
     bodies: { read: async () => null },
+    submissions: new RecordingSubmissions(),
+    events: new StaticEventFeed(),
+    eventLog: new InMemoryEventLog(),
+    apiKeys: new InMemoryApiKeys(),
+    projections: new RecordingProjections(),
   };
   return graphql({ schema: buildSchema(), source, variableValues, contextValue });
 };

@@ -24,7 +24,9 @@ describe('Message.captured', () => {
 
 describe('Message.raw', () => {
   const raw = async (role: 'admin' | 'auditor' | 'operator' | 'integrator') => {
-    const result = await execute(new InMemoryMessageReadModel([aMessage()]), `{ message(id: "${aMessage().id}") { raw } }`, {}, { id: 'k1', role });
+    // submitted by this key, so that an integrator sees the message at all
+    const mine = aMessage({ submittedBy: 'api-key:k1' });
+    const result = await execute(new InMemoryMessageReadModel([mine]), `{ message(id: "${mine.id}") { raw } }`, {}, { id: 'k1', role });
     return (result.data as { message: { raw: string | null } }).message.raw;
   };
 

@@ -15,6 +15,9 @@ export const MessageFilter = builder.inputType('MessageFilter', {
     search: t.string({
       description: 'Free text: a case-insensitive substring of the sender, any recipient, the subject or the Message-ID header.',
     }),
+    submittedBy: t.string({
+      description: 'Who submitted the message, exact: `api-key:<id>` or `smtp:<ip>`. An integrator key always lists only its own messages, so another submitter finds nothing for it.',
+    }),
   }),
 });
 

@@ -1,12 +1,15 @@
-import type { MessageView, RecipientView } from '@elemta/projections';
+import type { Connection, MessageView, RecipientView } from '@elemta/projections';
 import { builder } from '../builder.js';
 import { readingUserInput } from '../bad-user-input.js';
-import { Event } from './message-event.js';
+import { Event } from './event.js';
+import { messageTimeline } from './message-timeline.js';
 import { MessageFilter, toMessageFilter } from './message-filter.js';
 import { MessageStatus, RecipientStatus } from './message-status.js';
-import { connectionRef, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, toPageArgs } from './pagination.js';
+import { connectionRef, MAX_PAGE_SIZE, toRelayPageArgs } from './pagination.js';
+import { maySeeMessage, scopeMessageFilter } from './roles.js';
 
-export const Recipient = builder.objectRef<RecipientView>('Recipient').implement({
+/** `messageId` lets the recipient's delivery details (types/message-details.ts) find its message's timeline. */
+export const Recipient = builder.objectRef<RecipientView & Readonly<{ messageId?: string }>>('Recipient').implement({
   description: 'One envelope recipient of a message and what has happened to it.',
   fields: (t) => ({
     address: t.exposeString('address', { description: 'The recipient address as given in RCPT TO.' }),
@@ -26,7 +29,7 @@ export const Message = builder.objectRef<MessageView>('Message').implement({
     id: t.exposeID('id', { description: 'The message id (a UUIDv7), also quoted in the 250 reply to DATA.' }),
     status: t.expose('status', { type: MessageStatus, description: "Where the message is in its lifecycle." }),
     mailFrom: t.exposeString('mailFrom', { description: 'The envelope sender (MAIL FROM); empty for bounces (null sender).' }),
-    recipients: t.field({ type: [Recipient], description: 'The envelope recipients, each with its own status.', resolve: (m) => m.recipients }),
+    recipients: t.field({ type: [Recipient], description: 'The envelope recipients, each with its own status.', resolve: (m) => m.recipients.map((r) => ({ ...r, messageId: m.id })) }),
     subject: t.exposeString('subject', { nullable: true, description: 'The Subject header, if present.' }),
     fromHeader: t.exposeString('fromHeader', { nullable: true, description: 'The From header, if present.' }),
     messageIdHeader: t.exposeString('messageIdHeader', { nullable: true, description: 'The Message-ID header, if present.' }),
@@ -38,6 +41,10 @@ export const Message = builder.objectRef<MessageView>('Message').implement({
     clientAddress: t.exposeString('clientAddress', { nullable: true, description: "The SMTP client's IP address, if received over the network." }),
     authUser: t.exposeString('authUser', { nullable: true, description: 'The SMTP AUTH user, if the client authenticated.' }),
     sessionId: t.exposeID('sessionId', { nullable: true, description: 'The SMTP session that submitted the message, if any.' }),
+    submittedBy: t.exposeString('submittedBy', {
+      nullable: true,
+      description: 'Who submitted the message (the actor of `MessageAccepted`): `api-key:<id>` for mail sent through the API, `smtp:<ip>` for mail received over SMTP.',
+    }),
     captured: t.boolean({
       description: 'Whether any recipient was delivered through the `capture` route (development mode): nothing left this host, and the message can only be read here.',
       resolve: (m) => m.recipients.some((r) => r.status === 'delivered' && r.route === 'capture'),
@@ -50,7 +57,7 @@ export const Message = builder.objectRef<MessageView>('Message').implement({
     events: t.field({
       type: [Event],
       description: "The message's events in stream order: its full, append-only history.",
-      resolve: (m, _args, ctx) => ctx.readModels.messages.getMessageEvents(m.id),
+      resolve: (m, _args, ctx) => messageTimeline(ctx, m.id),
     }),
   }),
 });
@@ -61,24 +68,45 @@ builder.queryField('message', (t) =>
   t.field({
     type: Message,
     nullable: true,
-    description: 'One message by id; null if there is no such message.',
+    description: 'One message by id; null if there is no such message, or (for an integrator key) if another key submitted it.',
     args: { id: t.arg.id({ required: true, description: 'The message id.' }) },
-    resolve: (_root, { id }, ctx) => ctx.readModels.messages.getMessage(String(id)),
+    resolve: async (_root, { id }, ctx) => {
+      const message = await ctx.readModels.messages.getMessage(String(id));
+      return message && maySeeMessage(ctx.viewer, message) ? message : null;
+    },
   }),
 );
+
+const NOTHING: Connection<MessageView> = {
+  edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0,
+};
+
+export const MessageOrder = builder.enumType('MessageOrder', {
+  description: 'The order of a message list. Messages received at the same instant are ordered by id.',
+  values: {
+    RECEIVED_DESC: { value: 'received_desc', description: 'Newest first.' },
+    RECEIVED_ASC: { value: 'received_asc', description: 'Oldest first.' },
+  } as const,
+});
 
 builder.queryField('messages', (t) =>
   t.field({
     type: MessageConnection,
-    description: 'Messages matching a filter, newest first (received time, then id). Cursors stay valid while new messages arrive.',
+    description: 'Messages matching a filter, newest first unless `orderBy` says otherwise (received time, then id). Relay cursor '
+      + 'pagination, forwards with `first`/`after` or backwards with `last`/`before`; cursors stay valid while new messages arrive, '
+      + 'so paging neither repeats nor skips a message. An integrator key lists only the messages it submitted.',
     args: {
       filter: t.arg({ type: MessageFilter, description: 'Which messages to list; all if omitted.' }),
-      first: t.arg.int({ defaultValue: DEFAULT_PAGE_SIZE, description: `Page size, 1 to ${MAX_PAGE_SIZE}.` }),
+      orderBy: t.arg({ type: MessageOrder, defaultValue: 'received_desc', description: 'The order of the list.' }),
+      first: t.arg.int({ description: `Page size when paging forwards, 1 to ${MAX_PAGE_SIZE}; 25 when neither \`first\` nor \`last\` is given.` }),
       after: t.arg.string({ description: "Return the messages after this cursor (a previous page's `pageInfo.endCursor`)." }),
+      last: t.arg.int({ description: `Page size when paging backwards, 1 to ${MAX_PAGE_SIZE}: the last messages before \`before\` (or of the list).` }),
+      before: t.arg.string({ description: "Return the messages before this cursor (a later page's `pageInfo.startCursor`)." }),
     },
-    resolve: (_root, { filter, first, after }, ctx) => {
-      const page = toPageArgs(first, after);
-      return readingUserInput(() => ctx.readModels.messages.listMessages(toMessageFilter(filter), page));
+    resolve: (_root, { filter, orderBy, ...page }, ctx) => {
+      const pageArgs = { ...toRelayPageArgs(page), order: orderBy ?? 'received_desc' };
+      const scoped = scopeMessageFilter(ctx.viewer, toMessageFilter(filter));
+      return scoped ? readingUserInput(() => ctx.readModels.messages.listMessages(scoped, pageArgs)) : NOTHING;
     },
   }),
 );

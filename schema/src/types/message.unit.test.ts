@@ -71,7 +71,7 @@ describe('Query.messages', () => {
     const messages = readModel();
     const result = await execute(messages, listQuery, { first: 2 });
     expect(result.errors).toBeUndefined();
-    expect(messages.listCalls).toEqual([{ filter: {}, page: { first: 2, after: null } }]);
+    expect(messages.listCalls).toEqual([{ filter: {}, page: { first: 2, after: null, before: null, order: 'received_desc' } }]);
     expect(result.data).toEqual({
       messages: {
         totalCount: 3,
@@ -84,7 +84,7 @@ describe('Query.messages', () => {
   it('continues after the cursor it is given', async () => {
     const messages = readModel();
     const result = await execute(messages, listQuery, { first: 2, after: id2 });
-    expect(messages.listCalls[0]?.page).toEqual({ first: 2, after: id2 });
+    expect(messages.listCalls[0]?.page).toEqual({ first: 2, after: id2, before: null, order: 'received_desc' });
     expect(result.data?.messages).toMatchObject({
       edges: [{ cursor: id1 }],
       pageInfo: { hasNextPage: false, hasPreviousPage: true, startCursor: id1, endCursor: id1 },
@@ -94,7 +94,7 @@ describe('Query.messages', () => {
   it('asks for 25 messages when first is omitted', async () => {
     const messages = readModel();
     await execute(messages, '{ messages { totalCount } }');
-    expect(messages.listCalls[0]?.page).toEqual({ first: 25, after: null });
+    expect(messages.listCalls[0]?.page).toEqual({ first: 25, after: null, before: null, order: 'received_desc' });
   });
 
   it.each([0, -1, 201])('rejects first = %i as BAD_USER_INPUT without reading', async (first) => {
@@ -132,5 +132,26 @@ describe('Query.messages', () => {
     const result = await execute(broken, listQuery, {});
     expect(result.errors?.[0]?.message).toBe('connection refused');
     expect(result.errors?.[0]?.extensions).toEqual({});
+  });
+});
+
+describe('Query.messages backwards and in order', () => {
+  const backwards = `query ($last: Int, $before: String, $first: Int, $orderBy: MessageOrder) {
+    messages(last: $last, before: $before, first: $first, orderBy: $orderBy) { totalCount } }`;
+
+  it('passes last, before and the order through to the read model', async () => {
+    const messages = readModel();
+    const result = await execute(messages, backwards, { last: 3, before: id1, orderBy: 'RECEIVED_ASC' });
+    expect(result.errors).toBeUndefined();
+    expect(messages.listCalls[0]?.page).toEqual({ last: 3, before: id1, after: null, order: 'received_asc' });
+  });
+
+  it('refuses first together with last, and last out of range, as BAD_USER_INPUT without reading', async () => {
+    const messages = readModel();
+    const both = await execute(messages, backwards, { last: 3, first: 3 });
+    expect(both.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', reason: 'FIRST_AND_LAST' });
+    const tooMany = await execute(messages, backwards, { last: 201 });
+    expect(tooMany.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', reason: 'PAGE_SIZE_OUT_OF_RANGE' });
+    expect(messages.listCalls).toEqual([]);
   });
 });

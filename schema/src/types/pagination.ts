@@ -48,14 +48,40 @@ export const connectionRef = <T>(name: string, node: ObjectRef<BuilderTypes, T>,
   });
 };
 
-/** Checks `first`/`after` and returns them in the read models' shape; throws BAD_USER_INPUT otherwise. */
-export const toPageArgs = (first: number | null | undefined, after: string | null | undefined): PageArgs => {
+/** Checks `first`/`after` and returns them in the read models' shape; throws BAD_USER_INPUT otherwise. `max`: lists that allow larger pages. */
+export const toPageArgs = (first: number | null | undefined, after: string | null | undefined, max = MAX_PAGE_SIZE): PageArgs => {
   const size = first ?? DEFAULT_PAGE_SIZE;
-  if (size < 1 || size > MAX_PAGE_SIZE) {
-    throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}; got ${size}`, 'PAGE_SIZE_OUT_OF_RANGE');
+  if (size < 1 || size > max) {
+    throw badUserInput(`first must be between 1 and ${max}; got ${size}`, 'PAGE_SIZE_OUT_OF_RANGE');
   }
   if (after === '' || (after && after.length > MAX_CURSOR_LENGTH)) {
     throw badUserInput('after is not a cursor returned by this list', 'INVALID_CURSOR');
   }
   return { first: size, after: after ?? null };
+};
+
+const cursorArg = (name: string, value: string | null | undefined): string | null => {
+  if (value === '' || (value && value.length > MAX_CURSOR_LENGTH)) {
+    throw badUserInput(`${name} is not a cursor returned by this list`, 'INVALID_CURSOR');
+  }
+  return value ?? null;
+};
+
+export type RelayPageArgs = Readonly<{ first?: number | null; after?: string | null; last?: number | null; before?: string | null }>;
+
+/**
+ * Checks Relay's `first`/`after` (forwards) and `last`/`before` (backwards): one of `first` and `last`, neither meaning
+ * `first` = 25; `after` and `before` may both be given. Throws BAD_USER_INPUT otherwise.
+ */
+export const toRelayPageArgs = (args: RelayPageArgs, max = MAX_PAGE_SIZE) => {
+  const hasLast = args.last !== null && args.last !== undefined;
+  if (hasLast && args.first !== null && args.first !== undefined) {
+    throw badUserInput('give first or last, not both', 'FIRST_AND_LAST');
+  }
+  const before = cursorArg('before', args.before);
+  if (!hasLast) return { ...toPageArgs(args.first, args.after, max), before };
+  if (args.last! < 1 || args.last! > max) {
+    throw badUserInput(`last must be between 1 and ${max}; got ${args.last}`, 'PAGE_SIZE_OUT_OF_RANGE');
+  }
+  return { last: args.last!, before, after: cursorArg('after', args.after) };
 };

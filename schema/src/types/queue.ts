@@ -7,6 +7,7 @@ import { builder } from '../builder.js';
 import { readingUserInput } from '../bad-user-input.js';
 import { enumValues } from '../enum-values.js';
 import { connectionRef, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, toPageArgs } from './pagination.js';
+import { READERS, requireRoleToRead } from './roles.js';
 
 export const QueueStatus = builder.enumType('QueueStatus', {
   description: 'Where a pending recipient stands in the delivery queue.',
@@ -103,13 +104,15 @@ export const toQueueConnection = (page: QueuePage, after: string | null | undefi
 builder.queryField('queue', (t) =>
   t.field({
     type: QueueEntryConnection,
-    description: 'Pending recipients, oldest first (accepted time, message id, recipient). Cursors stay valid while rows come and go.',
+    description: 'Pending recipients, oldest first (accepted time, message id, recipient). Cursors stay valid while rows come and go. '
+      + 'Not for integrator keys (FORBIDDEN).',
     args: {
       filter: t.arg({ type: QueueFilter, description: 'Which entries to list; all if omitted.' }),
       first: t.arg.int({ defaultValue: DEFAULT_PAGE_SIZE, description: `Page size, 1 to ${MAX_PAGE_SIZE}.` }),
       after: t.arg.string({ description: "Return the entries after this cursor (a previous page's `pageInfo.endCursor`)." }),
     },
     resolve: async (_root, { filter, first, after }, ctx) => {
+      requireRoleToRead(ctx.viewer, READERS, 'read the queue (it holds messages of other keys)');
       const page = toPageArgs(first, after);
       const listed = await readingUserInput(() => ctx.readModels.queue.list({ filter: toQueueFilter(filter), ...page }));
       return toQueueConnection(listed, page.after);
@@ -128,9 +131,13 @@ const StatusCount = builder.objectRef<Counted & { status: QueueStatusValue }>('Q
   }),
 });
 
-const ZoneCount = builder.objectRef<Counted & { zone: string }>('QueueZoneCount').implement({
+const ZoneCount = builder.objectRef<Counted & { zone: string; oldestAcceptedAt: string }>('QueueZoneCount').implement({
   description: 'How many pending recipients one sending zone has.',
-  fields: (t) => ({ zone: t.exposeString('zone', { description: 'The sending zone.' }), count: t.exposeInt('count', countField) }),
+  fields: (t) => ({
+    zone: t.exposeString('zone', { description: 'The sending zone.' }),
+    count: t.exposeInt('count', countField),
+    oldestAcceptedAt: t.field({ type: 'DateTime', description: "When the zone's oldest pending message was accepted.", resolve: (z) => z.oldestAcceptedAt }),
+  }),
 });
 
 const DomainCount = builder.objectRef<Counted & { domain: string }>('QueueDomainCount').implement({
@@ -159,7 +166,10 @@ export const QueueSummary = builder.objectRef<QueueSummaryValue>('QueueSummary')
 builder.queryField('queueSummary', (t) =>
   t.field({
     type: QueueSummary,
-    description: 'Counts and age of the whole queue.',
-    resolve: (_root, _args, ctx) => ctx.readModels.queue.summary(),
+    description: 'Counts and age of the whole queue. Not for integrator keys (FORBIDDEN).',
+    resolve: (_root, _args, ctx) => {
+      requireRoleToRead(ctx.viewer, READERS, 'read the queue (it holds messages of other keys)');
+      return ctx.readModels.queue.summary();
+    },
   }),
 );

@@ -93,7 +93,7 @@ describe('Query.queueSummary', () => {
       ...emptySummary,
       total: 3,
       byStatus: [{ status: 'deferred', count: 2 }, { status: 'delivering', count: 1 }],
-      byZone: [{ zone: 'default', count: 3 }],
+      byZone: [{ zone: 'default', count: 3, oldestAcceptedAt: '2026-11-20T10:00:00.000Z' }],
       byStatusAndZone: [{ status: 'deferred', zone: 'default', count: 2 }],
       byDomain: [{ domain: 'example.net', count: 2 }, { domain: 'example.com', count: 1 }],
       oldestAcceptedAt: '2026-11-20T10:00:00.000Z',

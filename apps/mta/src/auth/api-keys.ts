@@ -2,7 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { adminStream, apiKeyCreated, type ApiKeyRole, type EventStore } from '@elemta/domain';
+import { adminStream, apiKeyCreated, apiKeyRevoked, DomainError, type ApiKeyRole, type EventStore } from '@elemta/domain';
+import type { ApiKeyAdmin, ApiKeyInfo } from '@elemta/schema';
 
 export const apiKeyMigrations = [{
   id: 'mta-0001-api-keys',
@@ -22,24 +23,65 @@ export type Viewer = Readonly<{ id: string; name: string; role: ApiKeyRole }>;
 const KEY = /^elemta_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+const COLUMNS = 'id, name, role, created_at, last_used_at, revoked_at';
+type KeyRow = { id: string; name: string; role: ApiKeyRole; created_at: Date; last_used_at: Date | null; revoked_at: Date | null };
+const toInfo = (r: KeyRow): ApiKeyInfo => ({
+  id: r.id, name: r.name, role: r.role, createdAt: r.created_at.toISOString(),
+  lastUsedAt: r.last_used_at?.toISOString() ?? null, revokedAt: r.revoked_at?.toISOString() ?? null,
+});
+/** Serialises revocations (advisory, transaction-scoped), so two of them can never both pass the last-admin check. */
+const REVOCATION_LOCK = "SELECT pg_advisory_xact_lock(hashtext('elemta:api-key-revocation'))";
+
 /**
  * API keys: `elemta_<id>_<secret>`. Only the sha256 of the secret is stored (the secret is 256 random bits, so a
  * slow hash adds nothing); the key is shown once. Verification is one indexed lookup and a constant-time compare,
- * with no cache, so a revoked key stops working at once.
+ * with no cache, so a revoked key stops working at once. Every change is appended to `admin-apiKeys` with the
+ * caller as actor, inside the transaction that makes it: a failed append leaves the key as it was.
  */
-export class ApiKeys {
+export class ApiKeys implements ApiKeyAdmin {
   private readonly lastTouched = new Map<string, number>();
 
   constructor(private readonly pool: pg.Pool, private readonly store: EventStore, private readonly actor: string, private readonly node: string) {}
 
-  async create(name: string, role: ApiKeyRole): Promise<{ id: string; key: string }> {
+  /** `actor`: who creates it, recorded on `ApiKeyCreated` (`api-key:<id>`, or this node's actor for the first admin key). */
+  async create({ name, role, actor }: Readonly<{ name: string; role: ApiKeyRole; actor: string }>): Promise<{ key: string; apiKey: ApiKeyInfo }> {
     const id = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('base64url');
-    await this.pool.query('INSERT INTO api_keys (id, name, role, secret_sha256) VALUES ($1, $2, $3, $4)', [id, name, role, sha256(secret)]);
-    await this.store.appendToStream(adminStream('apiKeys'), [apiKeyCreated({ keyId: id, name, role, at: new Date().toISOString() })], {
-      expectedVersion: 'any', metadata: { correlationId: id, causationId: null, actor: this.actor, node: this.node },
+    const at = new Date();
+    return this.inTransaction(async (tx) => {
+      const { rows } = await tx.query<KeyRow>(
+        `INSERT INTO api_keys (id, name, role, secret_sha256, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+        [id, name, role, sha256(secret), at]);
+      await this.record(apiKeyCreated({ keyId: id, name, role, at: at.toISOString() }), id, actor);
+      return { key: `elemta_${id}_${secret}`, apiKey: toInfo(rows[0]!) };
     });
-    return { id, key: `elemta_${id}_${secret}` };
+  }
+
+  /** Throws `DomainError`: `API_KEY_NOT_FOUND`, or `LAST_ADMIN_KEY` (revoking it would lock every admin out). */
+  async revoke({ id, reason, actor }: Readonly<{ id: string; reason: string; actor: string }>): Promise<ApiKeyInfo> {
+    return this.inTransaction(async (tx) => {
+      await tx.query(REVOCATION_LOCK);
+      const { rows } = await tx.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1`, [id]);
+      const key = rows[0];
+      if (!key) throw new DomainError('API_KEY_NOT_FOUND', `no API key ${JSON.stringify(id)}`);
+      if (key.revoked_at) return toInfo(key); // already revoked: nothing to record
+      if (key.role === 'admin') {
+        const others = await tx.query("SELECT 1 FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL AND id <> $1 LIMIT 1", [id]);
+        if (others.rows.length === 0) {
+          throw new DomainError('LAST_ADMIN_KEY', 'this is the last working admin key: create another admin key before revoking it');
+        }
+      }
+      const at = new Date();
+      const updated = await tx.query<KeyRow>(`UPDATE api_keys SET revoked_at = $2 WHERE id = $1 RETURNING ${COLUMNS}`, [id, at]);
+      await this.record(apiKeyRevoked({ keyId: id, reason, at: at.toISOString() }), id, actor);
+      return toInfo(updated.rows[0]!);
+    });
+  }
+
+  /** Every key, revoked ones included, oldest first. */
+  async list(): Promise<ApiKeyInfo[]> {
+    const { rows } = await this.pool.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, id`);
+    return rows.map(toInfo);
   }
 
   async verify(key: string): Promise<Viewer | null> {
@@ -66,10 +108,32 @@ export class ApiKeys {
   async ensureAdminKey(dataDir: string): Promise<string | null> {
     const { rows } = await this.pool.query("SELECT 1 FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL LIMIT 1");
     if (rows.length > 0) return null;
-    const { key } = await this.create('admin (created on first start)', 'admin');
+    const { key } = await this.create({ name: 'admin (created on first start)', role: 'admin', actor: this.actor });
     const file = join(dataDir, 'admin.key');
     writeFileSync(file, `${key}\n`, { mode: 0o600 });
     chmodSync(file, 0o600); // the mode above applies only when the file is new
     return key;
   }
+
+  private async record(event: ReturnType<typeof apiKeyCreated> | ReturnType<typeof apiKeyRevoked>, keyId: string, actor: string): Promise<void> {
+    await this.store.appendToStream(adminStream('apiKeys'), [event], {
+      expectedVersion: 'any', metadata: { correlationId: keyId, causationId: null, actor, node: this.node },
+    });
+  }
+
+  private async inTransaction<T>(work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
+    const tx = await this.pool.connect();
+    try {
+      await tx.query('BEGIN');
+      const result = await work(tx);
+      await tx.query('COMMIT');
+      return result;
+    } catch (err) {
+      await tx.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      tx.release();
+    }
+  }
 }
+

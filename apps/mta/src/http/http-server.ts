@@ -3,7 +3,9 @@ import { Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNo
 import { createYoga } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { Viewer } from '../auth/api-keys.js';
+import { createCors } from './cors.js';
 import { defaultQueryLimits, queryLimitsRule, type QueryLimits } from './query-limits.js';
+import { discardRest, readBody } from './request-body.js';
 import { serveStatic } from './static-files.js';
 
 type Log = { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
@@ -11,7 +13,7 @@ type Log = { warn: (obj: object, msg: string) => void; error: (obj: object, msg:
 export type HttpDeps = Readonly<{
   schema: GraphQLSchema;
   /** Builds the per-request GraphQL context for an authenticated viewer. */
-  context: (viewer: Viewer) => object;
+  context: (viewer: Viewer, request: RequestScope) => object;
   authenticate: (key: string) => Promise<Viewer | null>;
   registry: Registry;
   /** Liveness: the process answers and its stores respond. */
@@ -23,9 +25,21 @@ export type HttpDeps = Readonly<{
   /** Called once per executed GraphQL operation. */
   onOperation?: (info: { operation: string; type: string; seconds: number; ok: boolean }) => void;
   limits?: QueryLimits;
+  /** Largest /graphql request body in bytes (1 MiB); larger ones get 413. */
+  maxBodySize?: number;
+  /** Browser origins allowed to call /graphql (CORS); none by default. */
+  corsOrigins?: readonly string[];
 }>;
 
-const MAX_BODY = 1024 * 1024;
+/**
+ * What outlives the request's first answer (subscriptions): `signal` aborts when the client goes away, and
+ * `stillAuthenticated` checks the request's API key again (it may have been revoked since).
+ */
+export type RequestScope = Readonly<{ signal: AbortSignal; stillAuthenticated: () => Promise<boolean> }>;
+
+const DEFAULT_MAX_BODY = 1024 * 1024;
+/** After a 413, how much more of the body (as a multiple of the limit) is read and discarded before the connection drops. */
+const LINGER_FACTOR = 4;
 
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
@@ -37,10 +51,11 @@ const unauthenticated = (res: ServerResponse, message: string) =>
 
 /** `/graphql` (Bearer API key required), `/metrics`, `/healthz`, `/readyz`, and the dashboard's static files at `/`. */
 export const createHttpServer = (deps: HttpDeps) => {
-  const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse; viewer: Viewer }>({
+  const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse; viewer: Viewer; scope: RequestScope }>({
     schema: deps.schema,
     graphqlEndpoint: '/graphql',
     graphiql: false, // GraphiQL loads its assets from a CDN; this machine class may have no internet
+    cors: false, // ours (cors.ts): off unless origins are configured, and preflights need no key
     landingPage: false,
     maskedErrors: true,
     logging: {
@@ -48,7 +63,7 @@ export const createHttpServer = (deps: HttpDeps) => {
       warn: (...args: unknown[]) => deps.log.warn({ detail: args }, 'graphql warning'),
       error: (...args: unknown[]) => deps.log.error({ detail: args }, 'graphql error'),
     },
-    context: ({ viewer }) => deps.context(viewer),
+    context: ({ viewer, scope }) => deps.context(viewer, scope),
     plugins: [
       { onValidate: ({ addValidationRule }: { addValidationRule: (rule: ReturnType<typeof queryLimitsRule>) => void }) =>
         addValidationRule(queryLimitsRule(deps.limits ?? defaultQueryLimits)) },
@@ -71,15 +86,33 @@ export const createHttpServer = (deps: HttpDeps) => {
     ],
   });
 
+  const cors = createCors(deps.corsOrigins ?? []);
+  const maxBody = deps.maxBodySize ?? DEFAULT_MAX_BODY;
+
   const graphql = async (req: IncomingMessage, res: ServerResponse) => {
+    if (cors.preflight(req, res)) return;
+    cors.apply(req, res);
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) return unauthenticated(res, 'authentication required: send Authorization: Bearer <api key>');
-    const viewer = await deps.authenticate(match[1]!);
+    const key = match[1]!;
+    const viewer = await deps.authenticate(key);
     if (!viewer) return unauthenticated(res, 'invalid or revoked API key');
-    const length = Number(req.headers['content-length'] ?? 0);
-    if (length > MAX_BODY) return json(res, 413, { errors: [{ message: 'request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
-    await yoga(req, res, { req, res, viewer });
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const read = await readBody(req, maxBody);
+      if (read.kind === 'too-large') {
+        // Refused before more is buffered. A few more MiB are discarded so that the client reads this answer, not a reset.
+        const lingering = discardRest(req, LINGER_FACTOR * maxBody);
+        return json(res, 413, { errors: [{ message: `request body larger than ${maxBody} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] },
+          lingering ? {} : { connection: 'close' });
+      }
+      // graphql-yoga's Node adapter takes an already-read body from `req.body`
+      (req as IncomingMessage & { body?: Buffer }).body = read.body;
+    }
+    const closed = new AbortController();
+    res.once('close', () => closed.abort());
+    const scope: RequestScope = { signal: closed.signal, stillAuthenticated: async () => (await deps.authenticate(key)) !== null };
+    await yoga(req, res, { req, res, viewer, scope });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {

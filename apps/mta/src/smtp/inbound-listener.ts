@@ -1,14 +1,14 @@
 import type { SecureContextOptions } from 'node:tls';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import {
-  asSessionId, AUTHENTICATION_ANNOTATION, authAttempted, commandRejected, mailboxProblem, messageRejected, policyEvaluated, recipientRejected, senderRejected,
+  asSessionId, authAttempted, commandRejected, mailboxProblem, messageRejected, policyEvaluated, recipientRejected, senderRejected,
   sessionEnded, sessionStarted,
-  type AuthenticationResults, type BlobStore, type Evaluation, type EventStore, type RoutingPolicy, type SmtpReply, type StageOutcome,
+  type BlobStore, type Evaluation, type EventStore, type RoutingPolicy, type SmtpReply, type StageOutcome,
 } from '@elemta/domain';
 import type { SessionView, StageArgs, TransactionView } from '../policy/plugin-api.js';
+import { runContentStages, splitAuthentication } from '../policy/content-stages.js';
 import type { PolicyPipeline } from '../policy/pipeline.js';
 import { acceptMessage, type AcceptDeps } from './accept-message.js';
-import { messageView } from './message-view.js';
 import { receivedHeader } from './received-header.js';
 import type { RelayControl } from './relay-control.js';
 import { SessionRecorder } from './session-recorder.js';
@@ -100,15 +100,6 @@ const clientOf = (session: SMTPServerSession) => ({
   helo: session.hostNameAppearsAs || null,
 });
 const newTransaction = (): Transaction => ({ annotations: {}, quarantine: null });
-
-const parseAuthentication = (value: string | undefined): AuthenticationResults | null => {
-  if (!value) return null;
-  try {
-    return JSON.parse(value) as AuthenticationResults;
-  } catch {
-    return null;
-  }
-};
 
 /**
  * One SMTP listener on smtp-server. A message is answered `250 2.0.0 Ok: queued as <id>` only after its body is
@@ -428,36 +419,19 @@ export const createInboundListener = (config: ListenerConfig, deps: ListenerDeps
       rejectMessage(ctx, { ...base, reply: r, reason: 'size limit' });
       throw smtpError(r.code, r.enhancedCode!, r.text);
     }
-    let body = Buffer.concat(chunks);
     const transaction = ctx.transaction;
     ctx.transaction = newTransaction();
-    const evaluations: Evaluation[] = [];
-    let annotations: Record<string, string> = { ...ctx.sessionAnnotations, ...transaction.annotations };
-    let quarantine = transaction.quarantine;
-    for (const stage of ['data', 'queue'] as const) {
-      if (!deps.pipeline.hooks(stage, config.name)) continue;
-      const input = {
-        listener: config.name, session: sessionView(session, ctx), transaction: transactionView(session), annotations, signal: ctx.abort.signal,
-      };
-      const outcome = stage === 'data'
-        ? await deps.pipeline.run('data', { ...input, args: { message: messageView(body) } })
-        : await deps.pipeline.run('queue', { ...input, args: { messageId, message: messageView(body) } });
-      annotations = { ...annotations, ...outcome.annotations };
-      const refused = refusal(outcome);
-      if (refused) {
-        recordEvaluations(ctx, [...evaluations, ...outcome.evaluations]);
-        rejectMessage(ctx, { ...base, reply: outcome.reply!, reason: `policy: ${outcome.decidedBy ?? 'unknown'}: ${outcome.reason ?? ''}` });
-        throw refused;
-      }
-      evaluations.push(...outcome.evaluations);
-      if (outcome.headers.length > 0) {
-        // Added headers go on top, above our Received line, as a milter's would.
-        const added = outcome.headers.map((h) => `${h.name}: ${h.value}\r\n`).join('');
-        body = Buffer.concat([Buffer.from(added), body]);
-      }
-      if (outcome.verdict === 'quarantine') quarantine ??= { plugin: outcome.decidedBy!, reason: outcome.reason ?? 'quarantined' };
+    const stages = await runContentStages(deps.pipeline, {
+      listener: config.name, session: sessionView(session, ctx), transaction: transactionView(session), messageId, body: Buffer.concat(chunks), authservId: deps.hostname,
+      annotations: { ...ctx.sessionAnnotations, ...transaction.annotations }, quarantine: transaction.quarantine, signal: ctx.abort.signal,
+    });
+    if (stages.kind === 'refused') {
+      recordEvaluations(ctx, stages.evaluations);
+      rejectMessage(ctx, { ...base, reply: stages.outcome.reply, reason: `policy: ${stages.outcome.decidedBy ?? 'unknown'}: ${stages.outcome.reason ?? ''}` });
+      throw refusal(stages.outcome)!;
     }
-    const { [AUTHENTICATION_ANNOTATION]: authentication, ...kept } = annotations;
+    const { body, evaluations, quarantine } = stages;
+    const { annotations: kept, authentication } = splitAuthentication(stages.annotations);
     const params = session.envelope.mailFrom && session.envelope.mailFrom.args
       ? Object.fromEntries(Object.entries(session.envelope.mailFrom.args).map(([k, v]) => [k, String(v)])) : {};
     try {
@@ -465,7 +439,7 @@ export const createInboundListener = (config: ListenerConfig, deps: ListenerDeps
         messageId, sessionId: ctx.recorder.sessionId, body, mailFrom, rcptTo, params,
         client: clientOf(session), listener: config.name, authUser: userOf(session), tls: tlsOf(session),
         actor: `smtp:${session.remoteAddress}`, node: deps.node, now,
-        annotations: kept, authentication: parseAuthentication(authentication), evaluations, quarantine,
+        annotations: kept, authentication, evaluations, quarantine,
       });
     } catch (err) {
       const e = err as Error & { responseCode: number; cause?: unknown };
