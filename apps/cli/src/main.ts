@@ -18,7 +18,7 @@ const usage = `Usage: elemta <command>
 Commands:
   serve           run SMTP, delivery, projections, GraphQL, metrics and the dashboard
   config check    validate the configuration (environment and ELEMTA_CONFIG file) and print it
-  replay          drop the tracking views and rebuild them from event zero
+  replay          rebuild the views from event zero (safe while serve runs)
   events export   write events as NDJSON: [--stream <name>] [--from <ISO>] [--to <ISO>] [--types A,B] [--out <file>]
   verify          check the hash chain of every stream (or --stream <name>); exit 1 at the first broken link
   queue ls        list queued recipients: [--status S] [--zone Z] [--domain D] [--sender A] [--limit N] [--json]

@@ -107,6 +107,10 @@ describe('crash durability: nothing acknowledged is lost', () => {
     const replay = spawnSync(process.execPath, [CLI, 'replay'], { env: daemonEnv(dataDir, ports), encoding: 'utf8', timeout: 120_000 });
     expect(replay.status, replay.stderr).toBe(0);
     expect(replay.stdout).toMatch(/replayed views/);
+    const recorded = spawnSync(process.execPath, [CLI, 'events', 'export', '--stream', 'admin-projections'], { env: daemonEnv(dataDir, ports), encoding: 'utf8', timeout: 60_000 });
+    const replayed = recorded.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; metadata: { actor: string } });
+    expect(replayed.map((e) => e.type)).toEqual(['ProjectionReplayRequested', 'ProjectionReplayed']);
+    expect(replayed[1]!.metadata.actor).toMatch(/^cli:.+@/);
     await start(dataDir, ports);
     await verifyDurable(dataDir, ports, [id]);
   });

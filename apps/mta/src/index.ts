@@ -5,3 +5,4 @@ export { acceptMessage } from './smtp/accept-message.js';
 export { createMessageCommands, MAX_FILTER_SELECTION, type MessageCommandDeps } from './commands/message-commands.js';
 export { SmtpUsers, smtpUserMigrations, normalizeUsername, type SmtpUser } from './auth/smtp-users.js';
 export { AuthFailures, authFailureMigrations } from './auth/auth-failures.js';
+export { createProjectionAdmin } from './admin/projection-admin.js';

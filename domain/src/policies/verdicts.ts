@@ -61,8 +61,8 @@ const checkHeaders = (headers: unknown, kind: string): void => {
   if (!Array.isArray(headers)) throw new InvalidHookResultError(`${kind} needs a headers array`);
   for (const h of headers as TagHeader[]) {
     if (typeof h?.name !== 'string' || !HEADER_NAME.test(h.name)) throw new InvalidHookResultError(`invalid header name ${JSON.stringify(h?.name)}`);
-    if (typeof h.value !== 'string' || /[\r\n]/.test(h.value.replace(/\r\n[ \t]/g, ''))) {
-      throw new InvalidHookResultError(`header ${h.name} needs a value without bare line breaks`);
+    if (typeof h.value !== 'string' || /[\r\n\0]/.test(h.value.replace(/\r\n[ \t]/g, ''))) {
+      throw new InvalidHookResultError(`header ${h.name} needs a value without bare line breaks or NUL`);
     }
   }
 };
@@ -72,9 +72,21 @@ const checkHeaders = (headers: unknown, kind: string): void => {
  * code (RFC 3463) and one line of text; tag headers need valid names and single-line values. Anything else is a
  * plugin bug, never a reply to send.
  */
+/** Annotations end up in events: strings only, and no NUL (PostgreSQL's jsonb cannot hold one). */
+const checkAnnotations = (annotations: unknown): void => {
+  if (annotations === undefined) return;
+  if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations)) throw new InvalidHookResultError('annotations must be an object of strings');
+  for (const [key, value] of Object.entries(annotations)) {
+    if (typeof value !== 'string' || key.includes('\0') || value.includes('\0')) throw new InvalidHookResultError(`annotation ${JSON.stringify(key)} must be a string without NUL`);
+  }
+};
+
 export const checkResult = (result: unknown): HookResult => {
   if (result === undefined || result === null) return { kind: 'continue' };
   const r = result as { kind?: unknown };
+  checkAnnotations((result as { annotations?: unknown }).annotations);
+  const reason = (result as { reason?: unknown }).reason;
+  if (reason !== undefined && (typeof reason !== 'string' || reason.includes('\0'))) throw new InvalidHookResultError('reason must be a string without NUL');
   switch (r.kind) {
     case 'continue': case 'accept': return result as HookResult;
     case 'quarantine': {
@@ -95,7 +107,7 @@ export const checkResult = (result: unknown): HookResult => {
       }
       const match = typeof enhancedCode === 'string' ? ENHANCED.exec(enhancedCode) : null;
       if (!match || Number(match[1]) !== klass) throw new InvalidHookResultError(`${r.kind} needs a ${klass}.x.x enhanced code, got ${String(enhancedCode)}`);
-      if (typeof text !== 'string' || text.length === 0 || /[\r\n]/.test(text)) throw new InvalidHookResultError(`${r.kind} needs one line of text`);
+      if (typeof text !== 'string' || text.length === 0 || /[\r\n\0]/.test(text)) throw new InvalidHookResultError(`${r.kind} needs one line of text`);
       return result as HookResult;
     }
     default: throw new InvalidHookResultError(`unknown verdict ${JSON.stringify(r.kind)}`);

@@ -60,6 +60,10 @@ describe('checkResult', () => {
     [{ kind: 'tag', headers: [{ name: 'Bad Name', value: 'x' }] }, /invalid header name/],
     [{ kind: 'tag', headers: [{ name: 'X-Ok', value: 'a\r\nInjected: yes' }] }, /without bare line breaks/],
     [{ kind: 'quarantine' }, /needs a reason/],
+    [{ kind: 'tag', headers: [{ name: 'X-Ok', value: 'nul\0byte' }] }, /without bare line breaks or NUL/],
+    [{ kind: 'continue', annotations: { score: 3 } }, /annotation "score" must be a string/],
+    [{ kind: 'continue', annotations: { note: 'a\0b' } }, /without NUL/],
+    [{ kind: 'accept', reason: 'ok\0' }, /reason must be a string without NUL/],
     [{ kind: 'explode' }, /unknown verdict/],
   ])('refuses %j', (result, message) => {
     expect(() => checkResult(result)).toThrow(InvalidHookResultError);
