@@ -12,7 +12,7 @@ import { statsProjection } from './stats/stats.projection.js';
  * log is read and decoded once per batch for all of them, and one transaction moves them together, so the queue
  * never shows a message the tracking views do not know yet.
  */
-// v2: the messages fold records submitted_by (existing rows: `backfillSubmittedBy` below).
+// v2: the messages fold records submitted_by; existing views are rebuilt by the v3 migration below.
 // v3: adds `stats`, which reads listeners and zones from `messages`, so it comes after it (rebuilt: `rebuildForStats`).
 export const viewsProjection: Projection = combineProjections('views', 3, [messagesProjection, messageEventsProjection, queueProjection, statsProjection]);
 export const viewProjections: readonly Projection[] = [viewsProjection];
@@ -28,19 +28,6 @@ const combineCheckpoints: Migration = {
 };
 
 /**
- * v2 of the messages fold records who submitted each message. Rows folded by v1 take it from their MessageAccepted in
- * the timeline (the same recorded metadata the fold reads, and the timeline moves under the same checkpoint), so the
- * view equals a rebuild from event zero without the wait for one.
- */
-const backfillSubmittedBy: Migration = {
-  id: 'projections/views-0002-messages-submitted-by',
-  sql: `UPDATE messages m SET submitted_by = accepted.actor
-          FROM (SELECT DISTINCT ON (message_id) message_id, metadata ->> 'actor' AS actor
-                  FROM message_events WHERE type = 'MessageAccepted' ORDER BY message_id, version) AS accepted
-         WHERE accepted.message_id = m.id AND m.submitted_by IS NULL`,
-};
-
-/**
  * `stats` counts every event since the first, including session events no other view keeps, so on a database whose
  * views were built before it the views are emptied once and rebuilt from event zero under the one checkpoint.
  */
@@ -52,6 +39,5 @@ const rebuildForStats: Migration = {
 
 /** Checkpoints, the view tables, the queue's leases; run after the event store's migrations. */
 export const viewMigrations: readonly Migration[] = [
-  ...checkpointMigrations, ...viewsProjection.migrations, combineCheckpoints, ...queueClaimMigrations, backfillSubmittedBy,
-  rebuildForStats,
+  ...checkpointMigrations, ...viewsProjection.migrations, combineCheckpoints, ...queueClaimMigrations, rebuildForStats,
 ];

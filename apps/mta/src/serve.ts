@@ -10,7 +10,7 @@ import { newId } from '@elemta/infra/ids';
 import type { Logger } from '@elemta/infra/logger';
 import { createMetrics, type Metrics } from '@elemta/infra/metrics';
 import {
-  createPool, greylistMigrations, rateLimitMigrations, runMigrations, startEmbeddedPostgres, throttleMigrations, type Pool, type RunningPostgres,
+  createPool, runMigrations, startEmbeddedPostgres, throttleMigrations, type Pool, type RunningPostgres,
 } from '@elemta/infra/postgres';
 import {
   ProjectionRunner, createMessageReadModel, createQueueReadModel, createStatsReadModel, viewMigrations, viewProjections, viewsProjection,
@@ -115,8 +115,6 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
       ...apiKeyMigrations,
       ...smtpUserMigrations,
       ...authFailureMigrations,
-      ...rateLimitMigrations,
-      ...greylistMigrations,
     ]);
     if (applied.length > 0) log.info({ applied }, 'database migrations applied');
     closers.push(() => store.close());
@@ -148,13 +146,13 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
     await runner.start();
     closers.push(() => runner.stop());
 
-    // The policy plugins look up names through the same resolver code and settings as delivery.
-    const policyResolver = createMailResolver({
+    // One resolver and TTL cache for the node: delivery's MX lookups and the policy plugins' lookups.
+    const resolver = createMailResolver({
       ...(config.delivery.dns.servers.length > 0 ? { servers: config.delivery.dns.servers } : {}), timeoutMs: config.delivery.dns.timeout * 1000,
     });
-    closers.push(() => policyResolver.close());
+    closers.push(() => resolver.close());
     const entries = listenerEntries(config.smtp);
-    const pipeline = await startPolicy({ config, pool, resolver: policyResolver, metrics, log, listenerNames: entries.map((e) => e.name) });
+    const pipeline = await startPolicy({ config, pool, resolver, metrics, log, listenerNames: entries.map((e) => e.name) });
     closers.push(() => pipeline.close());
     const smtp = await startListeners(config, {
       store, blobs, routing: config.delivery.routes, ...(inlineBodies ? { inlineBodies } : {}),
@@ -191,6 +189,10 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
     const projectionAdmin = createProjectionAdmin({
       pool, store, projections: viewProjections, node: config.node, log: log.child({ component: 'projections', replay: true }),
     });
+    const health = async () => ({
+      database: await pool.query('SELECT 1').then(() => true, () => false),
+      eventStore: await store.ping().catch(() => false),
+    });
     const http = createHttpServer({
       schema: buildSchema(),
       context: (viewer, request) => ({
@@ -198,15 +200,8 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
       }),
       authenticate: (key) => keys.verify(key),
       registry: metrics.registry,
-      health: async () => ({
-        database: await pool.query('SELECT 1').then(() => true, () => false),
-        eventStore: await store.ping().catch(() => false),
-      }),
-      ready: async () => ({
-        database: await pool.query('SELECT 1').then(() => true, () => false),
-        eventStore: await store.ping().catch(() => false),
-        projections: runner.lagSeconds() < READY_MAX_PROJECTION_LAG_SECONDS,
-      }),
+      health,
+      ready: async () => ({ ...(await health()), projections: runner.lagSeconds() < READY_MAX_PROJECTION_LAG_SECONDS }),
       dashboardDir: existsSync(dashboardDir) ? dashboardDir : null,
       onOperation: operationRecorder(metrics),
       maxBodySize: config.http.maxBodySize, corsOrigins: config.http.corsOrigins,
@@ -217,7 +212,7 @@ export const startElemta = async (config: ElemtaConfig, log: Logger): Promise<Ru
 
     if (config.delivery.workers.enabled) {
       const accept = { store, blobs, routing: config.delivery.routes, ...(inlineBodies ? { inlineBodies } : {}) };
-      delivery = startDelivery({ config, pool, store, blobs, accept, metrics, log, newId, policy: pipeline });
+      delivery = startDelivery({ config, pool, store, blobs, accept, metrics, log, newId, policy: pipeline, resolver });
       const running = delivery;
       closers.push(() => running.stop());
     }

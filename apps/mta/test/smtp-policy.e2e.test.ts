@@ -41,7 +41,9 @@ beforeAll(async () => {
   ));
   // A plugin of our own that breaks on one recipient: its failure must cost that command only, never the session.
   const broken = join(dataDir, 'broken.plugin.mjs');
+  // (and quarantines every message of a session from 127.0.0.5, decided at connect)
   writeFileSync(broken, `export default { name: 'broken', setup: () => ({
+    connect: ({ session }) => session.client.address === '127.0.0.5' ? { kind: 'quarantine', reason: 'client on watch' } : { kind: 'continue' },
     rcpt: ({ args }) => { if (args.address.startsWith('boom@')) throw new Error('plugin bug on purpose'); return { kind: 'continue' }; },
   }) };\n`);
   const databaseUrl = await createTestDatabase(inject('postgresUrl'));
@@ -183,6 +185,21 @@ describe('plugins', () => {
     await client.command('QUIT');
     const line = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === 'policy plugin broken failed: plugin bug on purpose');
     expect(line).toMatchObject({ level: 'error', plugin: 'broken', stage: 'rcpt', onError: 'tempfail' });
+  });
+
+  it('holds every message of a session that a connect-stage plugin quarantined', async () => {
+    const { client } = await RawSmtpClient.open(elemta.ports.smtp, '127.0.0.1', '127.0.0.5');
+    await client.command('EHLO watched.test');
+    for (let i = 0; i < 2; i++) {
+      await client.command('MAIL FROM:<me@anywhere.test>');
+      await client.command('RCPT TO:<postmaster@example.org>');
+      await client.command('DATA');
+      const done = await client.command(`Subject: watched ${i}\r\n\r\nbody\r\n.`);
+      expect(done.code).toBe(250);
+      const events = await eventsOf(`message-${queuedId(done.text)}`);
+      expect(events.at(-1)).toMatchObject({ type: 'MessageHeld', data: { actor: 'policy:broken', reason: 'quarantine: client on watch' } });
+    }
+    await client.command('QUIT');
   });
 
   it('quarantines through the README example plugin loaded from its module path', async () => {

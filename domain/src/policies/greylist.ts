@@ -36,6 +36,13 @@ export type GreylistState = Readonly<{ triplet: GreylistRecord | null; client: G
 
 const seconds = (ms: number): number => Math.max(0, ms) / 1000;
 
+/**
+ * How stale a whitelisted record's last-seen time may get before a pass refreshes it. Only "seen within
+ * autoWhitelist" is ever read, so refreshing on every recipient would be a write (and, for a client network, a
+ * row lock shared by all its connections) per RCPT for nothing.
+ */
+const refreshAfterSeconds = (settings: GreylistSettings): number => Math.min(3600, settings.autoWhitelistSeconds / 10);
+
 const restart = (nowMs: number, settings: GreylistSettings, why: 'first-seen'): GreylistDecision => ({
   verdict: { kind: 'defer', retryInSeconds: Math.max(1, Math.ceil(settings.delaySeconds)), why },
   triplet: { firstSeenMs: nowMs, lastSeenMs: nowMs, passedCount: 0 },
@@ -53,15 +60,17 @@ export const decideGreylist = (state: GreylistState, settings: GreylistSettings)
   const { triplet, client, nowMs } = state;
   if (client && settings.whitelistClientAfter > 0 && client.passedTriplets >= settings.whitelistClientAfter
     && seconds(nowMs - client.lastSeenMs) <= settings.autoWhitelistSeconds) {
-    return { verdict: { kind: 'pass', why: 'whitelisted-client' }, triplet: null, client: 'seen' };
+    const stale = seconds(nowMs - client.lastSeenMs) >= refreshAfterSeconds(settings);
+    return { verdict: { kind: 'pass', why: 'whitelisted-client' }, triplet: null, client: stale ? 'seen' : 'none' };
   }
   if (!triplet) return restart(nowMs, settings, 'first-seen');
   if (triplet.passedCount > 0) {
     if (seconds(nowMs - triplet.lastSeenMs) > settings.autoWhitelistSeconds) return restart(nowMs, settings, 'first-seen');
+    const stale = seconds(nowMs - triplet.lastSeenMs) >= refreshAfterSeconds(settings);
     return {
       verdict: { kind: 'pass', why: 'whitelisted-triplet' },
-      triplet: { ...triplet, lastSeenMs: nowMs, passedCount: triplet.passedCount + 1 },
-      client: 'seen',
+      triplet: stale ? { ...triplet, lastSeenMs: nowMs } : null,
+      client: stale ? 'seen' : 'none',
     };
   }
   const waited = seconds(nowMs - triplet.firstSeenMs);
@@ -69,7 +78,7 @@ export const decideGreylist = (state: GreylistState, settings: GreylistSettings)
   if (waited < settings.delaySeconds) {
     return {
       verdict: { kind: 'defer', retryInSeconds: Math.max(1, Math.ceil(settings.delaySeconds - waited)), why: 'too-early' },
-      triplet: { ...triplet, lastSeenMs: nowMs },
+      triplet: null, // nothing read depends on an unpassed triplet's last attempt
       client: 'none',
     };
   }

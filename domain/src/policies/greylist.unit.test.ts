@@ -23,14 +23,14 @@ describe('greylist decision', () => {
       verdict: { kind: 'defer', retryInSeconds: 300, why: 'first-seen' }, triplet: seenAt(0), client: 'none',
     }));
 
-  it('defers a retry that comes too early, saying how long is left, and keeps the first attempt time', () =>
+  it('defers a retry that comes too early, saying how long is left, and writes nothing (the first attempt time stays)', () =>
     given(seenAt(0)).when(120).then({
-      verdict: { kind: 'defer', retryInSeconds: 180, why: 'too-early' }, triplet: seenAt(0, 120), client: 'none',
+      verdict: { kind: 'defer', retryInSeconds: 180, why: 'too-early' }, triplet: null, client: 'none',
     }));
 
   it('rounds the time left up to a whole second', () =>
     given(seenAt(0)).when(299.2).then({
-      verdict: { kind: 'defer', retryInSeconds: 1, why: 'too-early' }, triplet: seenAt(0, 299.2), client: 'none',
+      verdict: { kind: 'defer', retryInSeconds: 1, why: 'too-early' }, triplet: null, client: 'none',
     }));
 
   it('passes a retry after the delay and counts a new passed triplet for the client network', () =>
@@ -46,10 +46,13 @@ describe('greylist decision', () => {
       verdict: { kind: 'defer', retryInSeconds: 300, why: 'first-seen' }, triplet: seenAt(4 * 3600 + 1), client: 'none',
     }));
 
-  it('keeps passing a triplet that passed, at once', () =>
+  it('keeps passing a triplet that passed, at once, refreshing its last-seen time once it is an hour old', () =>
     given(seenAt(0, 300, 1)).when(86_400).then({
-      verdict: { kind: 'pass', why: 'whitelisted-triplet' }, triplet: seenAt(0, 86_400, 2), client: 'seen',
+      verdict: { kind: 'pass', why: 'whitelisted-triplet' }, triplet: seenAt(0, 86_400, 1), client: 'seen',
     }));
+
+  it('passes a whitelisted triplet seen less than an hour ago without writing anything', () =>
+    given(seenAt(0, 300, 1)).when(300 + 3599).then({ verdict: { kind: 'pass', why: 'whitelisted-triplet' }, triplet: null, client: 'none' }));
 
   it('starts over for a passed triplet unseen for longer than the auto-whitelist period', () =>
     given(seenAt(0, 300, 3)).when(300 + 35 * 86_400 + 1).then({
@@ -60,6 +63,9 @@ describe('greylist decision', () => {
     given(null, { passedTriplets: 5, lastSeenMs: at(0) }).when(3600).then({
       verdict: { kind: 'pass', why: 'whitelisted-client' }, triplet: null, client: 'seen',
     }));
+
+  it('passes a whitelisted client network seen less than an hour ago without writing anything', () =>
+    given(null, { passedTriplets: 5, lastSeenMs: at(0) }).when(600).then({ verdict: { kind: 'pass', why: 'whitelisted-client' }, triplet: null, client: 'none' }));
 
   it('does not whitelist a client network below the threshold', () =>
     given(null, { passedTriplets: 4, lastSeenMs: at(0) }).when(3600).then({
@@ -78,7 +84,7 @@ describe('greylist decision', () => {
 
   it('treats a clock that went backwards as no time passed', () =>
     given(seenAt(100)).when(50).then({
-      verdict: { kind: 'defer', retryInSeconds: 300, why: 'too-early' }, triplet: { ...seenAt(100), lastSeenMs: at(50) }, client: 'none',
+      verdict: { kind: 'defer', retryInSeconds: 300, why: 'too-early' }, triplet: null, client: 'none',
     }));
 });
 

@@ -1,5 +1,5 @@
 import type { SmtpReply } from '../events/common.js';
-import type { PolicyStage, PolicyVerdict } from '../events/session-events.js';
+import { policyEvaluated, type PolicyEvaluated, type PolicyStage, type PolicyVerdict } from '../events/session-events.js';
 
 export type { PolicyStage, PolicyVerdict };
 
@@ -48,7 +48,6 @@ export type StageOutcome = Readonly<{
 const COMMAND: Record<PolicyStage, string> = {
   connect: 'CONNECT', helo: 'EHLO', auth: 'AUTH', mail: 'MAIL', rcpt: 'RCPT', data: 'DATA', queue: 'DATA', delivery: 'DELIVERY',
 };
-const TERMINAL = new Set(['accept', 'reject', 'tempfail', 'quarantine']);
 const ENHANCED = /^([245])\.\d{1,3}\.\d{1,3}$/;
 const HEADER_NAME = /^[!-9;-~]+$/; // RFC 5322 §2.2: printable ASCII except colon
 
@@ -67,11 +66,6 @@ const checkHeaders = (headers: unknown, kind: string): void => {
   }
 };
 
-/**
- * Checks a hook's return value. A reject must carry a 5xx code, a tempfail a 4xx code, each with a matching enhanced
- * code (RFC 3463) and one line of text; tag headers need valid names and single-line values. Anything else is a
- * plugin bug, never a reply to send.
- */
 /** Annotations end up in events: strings only, and no NUL (PostgreSQL's jsonb cannot hold one). */
 const checkAnnotations = (annotations: unknown): void => {
   if (annotations === undefined) return;
@@ -81,6 +75,11 @@ const checkAnnotations = (annotations: unknown): void => {
   }
 };
 
+/**
+ * Checks a hook's return value. A reject must carry a 5xx code, a tempfail a 4xx code, each with a matching enhanced
+ * code (RFC 3463) and one line of text; tag headers need valid names and single-line values. Anything else is a
+ * plugin bug, never a reply to send.
+ */
 export const checkResult = (result: unknown): HookResult => {
   if (result === undefined || result === null) return { kind: 'continue' };
   const r = result as { kind?: unknown };
@@ -132,7 +131,6 @@ export const combineResults = (stage: PolicyStage, results: readonly Readonly<{ 
       }
       continue;
     }
-    if (!TERMINAL.has(result.kind)) continue;
     if (result.kind === 'quarantine') {
       // a quarantined message is still stored: what the plugin found goes with it
       headers.push(...(result.headers ?? []));
@@ -156,3 +154,11 @@ export const failureResult = (onError: 'tempfail' | 'continue' | 'reject', what:
 
 /** The annotation the email-auth plugin leaves its results in (JSON); it becomes MessageAccepted's `authentication`. */
 export const AUTHENTICATION_ANNOTATION = 'elemta.authentication';
+
+/** The `PolicyEvaluated` events of some verdicts: in a session's stream (`messageId` null) or a message's. */
+export const policyEvaluatedEvents = (
+  evaluations: readonly Evaluation[], where: Readonly<{ sessionId: string | null; messageId: string | null; at: string }>,
+): PolicyEvaluated[] => evaluations.map((e) => policyEvaluated({
+  sessionId: where.sessionId ?? '', messageId: where.messageId, stage: e.stage, plugin: e.plugin, verdict: e.verdict,
+  reply: e.reply, reason: e.reason, at: where.at,
+}));

@@ -62,13 +62,13 @@ export const smtpConfigSchema = z.strictObject({
       names.add(entry.name);
     }
   }),
-  maxMessageSize: size().default(25 * 1024 * 1024),
-  maxRecipients: integer(1, 100_000).default(100),
-  maxMessagesPerSession: integer(1, 1_000_000).default(1000),
-  maxConnections: integer(1, 1_000_000).default(1000),
-  maxConnectionsPerIp: integer(1, 1_000_000).default(50),
-  socketTimeoutMs: integer(1, 3_600_000).default(300_000),
-  sessionTimeoutMs: integer(1000, 86_400_000).default(3_600_000),
+  maxMessageSize: limitFields.maxMessageSize.default(25 * 1024 * 1024),
+  maxRecipients: limitFields.maxRecipients.default(100),
+  maxMessagesPerSession: limitFields.maxMessagesPerSession.default(1000),
+  maxConnections: limitFields.maxConnections.default(1000),
+  maxConnectionsPerIp: limitFields.maxConnectionsPerIp.default(50),
+  socketTimeoutMs: limitFields.socketTimeoutMs.default(300_000),
+  sessionTimeoutMs: limitFields.sessionTimeoutMs.default(3_600_000),
   closeTimeoutMs: integer(0, 3_600_000).default(30_000),
   disableReverseLookup: boolean().default(false),
   /**

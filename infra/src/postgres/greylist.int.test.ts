@@ -38,8 +38,9 @@ describe('GreylistStore', () => {
     await age(pool, 250);
     expect((await two.check(triplet(), settings)).verdict).toEqual({ kind: 'pass', why: 'retried' });
     expect((await one.check(triplet(), settings)).verdict).toEqual({ kind: 'pass', why: 'whitelisted-triplet' });
+    // the whitelisted pass right after the retry wrote nothing: its last-seen time is fresh
     const { rows } = await pool.query('SELECT client_network, sender, recipient, passed_count FROM greylist_triplets');
-    expect(rows).toEqual([{ client_network: '192.0.2.0/24', sender: 'alice@example.org', recipient: 'bob@example.net', passed_count: 2 }]);
+    expect(rows).toEqual([{ client_network: '192.0.2.0/24', sender: 'alice@example.org', recipient: 'bob@example.net', passed_count: 1 }]);
   });
 
   it('decides concurrent first attempts one after the other: one first-seen, the others too early', async () => {

@@ -64,19 +64,25 @@ const messageKey = (event: RecordedEvent): string | null => {
   return typeof id === 'string' && isUuid(id) ? id : null;
 };
 
+/**
+ * The state a batch folds into: its own copies of the maps, changed in place (one copy per batch, not per event;
+ * `evolveStats` and `foldStatsBatch` make that copy, so callers still see a pure fold).
+ */
+type Working = { sessions: Map<string, string | null>; messages: Map<string, StatsMessage>; cells: Map<string, StatsCell> };
+const working = (state: StatsState): Working =>
+  ({ sessions: new Map(state.sessions), messages: new Map(state.messages), cells: new Map(state.cells) });
+
 /** Adds one to `counter` at `at`, once per resolution and attribution. */
-const count = (state: StatsState, at: string, counter: StatsCounter, keys: readonly [StatsDimension, string][]): StatsState => {
-  const cells = new Map(state.cells);
+const count = (state: Working, at: string, counter: StatsCounter, keys: readonly [StatsDimension, string][]): void => {
   for (const resolution of STATS_RESOLUTIONS) {
     const bucketStart = bucketStartOf(at, resolution);
-    if (bucketStart === null) return state;
+    if (bucketStart === null) return;
     for (const [dimension, key] of keys) {
       const id = `${resolution}|${dimension}|${key}|${bucketStart}`;
-      const cell = cells.get(id) ?? { resolution, dimension, key, bucketStart, counts: ZERO };
-      cells.set(id, { ...cell, counts: { ...cell.counts, [counter]: cell.counts[counter] + 1 } });
+      const cell = state.cells.get(id) ?? { resolution, dimension, key, bucketStart, counts: ZERO };
+      state.cells.set(id, { ...cell, counts: { ...cell.counts, [counter]: cell.counts[counter] + 1 } });
     }
   }
-  return { ...state, cells };
 };
 
 /** Exact match first; addresses differ only in case when a later event spelled them differently (as in `messages`). */
@@ -92,38 +98,32 @@ const zoneOf = (msg: StatsMessage | undefined, address: string): string => {
   return r?.zone ?? UNKNOWN_KEY;
 };
 
-const withMessage = (state: StatsState, key: string, msg: StatsMessage): StatsState =>
-  ({ ...state, messages: new Map(state.messages).set(key, msg) });
-
-const accepted = (state: StatsState, key: string, event: Of<'MessageAccepted'>): StatsState => {
+const accepted = (state: Working, key: string, event: Of<'MessageAccepted'>): void => {
   const d = event.data;
   // the decider appends one per stream; a repeat within a batch (a stream written by hand) is no new message
-  if (state.messages.has(key)) return state;
-  const next = withMessage(state, key, { listener: d.listener, recipients: d.envelope.rcptTo.map((address) => ({ address, zone: null })) });
-  return count(next, d.acceptedAt, 'received', [['listener', d.listener]]);
+  if (state.messages.has(key)) return;
+  state.messages.set(key, { listener: d.listener, recipients: d.envelope.rcptTo.map((address) => ({ address, zone: null })) });
+  count(state, d.acceptedAt, 'received', [['listener', d.listener]]);
 };
 
-const routed = (state: StatsState, key: string, event: Of<'MessageQueued'>): StatsState => {
+const routed = (state: Working, key: string, event: Of<'MessageQueued'>): void => {
   const msg = state.messages.get(key);
-  if (!msg) return state;
+  if (!msg) return;
   const recipients = [...msg.recipients];
   for (const q of event.data.recipients) {
     const i = recipientIndex({ ...msg, recipients }, q.address);
     if (i >= 0) recipients[i] = { address: recipients[i]!.address, zone: q.zone };
     else recipients.push({ address: q.address, zone: q.zone });
   }
-  return withMessage(state, key, { ...msg, recipients });
+  state.messages.set(key, { ...msg, recipients });
 };
 
 /** A delivery outcome for some recipients, counted per recipient under its zone and the message's listener. */
-const outcome = (state: StatsState, key: string, at: string, counter: StatsCounter, recipients: readonly string[]): StatsState => {
+const outcome = (state: Working, key: string, at: string, counter: StatsCounter, recipients: readonly string[]): void => {
   const msg = state.messages.get(key);
   const listener = msg?.listener ?? UNKNOWN_KEY;
-  return recipients.reduce((next, r) => count(next, at, counter, [['zone', zoneOf(msg, r)], ['listener', listener]]), state);
+  for (const r of recipients) count(state, at, counter, [['zone', zoneOf(msg, r)], ['listener', listener]]);
 };
-
-const session = (state: StatsState, id: string, listener: string | null): StatsState =>
-  ({ ...state, sessions: new Map(state.sessions).set(id, listener) });
 
 /**
  * Folds one event into the batch state. Pure and deterministic: times come from the events (the time the
@@ -131,22 +131,31 @@ const session = (state: StatsState, id: string, listener: string | null): StatsS
  * for `received` and `rejected` (a `MessageRejected` under its session's listener) and per recipient for the
  * delivery outcomes; `MessageExpired` counts each recipient it lists.
  */
-export const evolveStats = (current: StatsState | null, recorded: RecordedEvent): StatsState => {
-  const state = current ?? emptyStatsState();
-  if (!handled.has(recorded.type)) return state;
+export const evolveStats = (current: StatsState | null, recorded: RecordedEvent): StatsState =>
+  foldStatsBatch(current ?? emptyStatsState(), [recorded]);
+
+/** Folds a batch's events into its loaded state: `evolveStats` over them, with one copy of the state for the batch. */
+export const foldStatsBatch = (loaded: StatsState, events: readonly RecordedEvent[]): StatsState => {
+  const state = working(loaded);
+  for (const event of events) apply(state, event);
+  return state;
+};
+
+const apply = (state: Working, recorded: RecordedEvent): void => {
+  if (!handled.has(recorded.type)) return;
   const event = recorded as RecordedEvent<Handled>;
   const key = messageKey(event);
   switch (event.type) {
-    case 'SessionStarted': return session(state, event.data.sessionId, event.data.listener);
-    case 'SessionEnded': return session(state, event.data.sessionId, null);
+    case 'SessionStarted': return void state.sessions.set(event.data.sessionId, event.data.listener);
+    case 'SessionEnded': return void state.sessions.set(event.data.sessionId, null);
     case 'MessageRejected':
       return count(state, event.data.at, 'rejected', [['listener', state.sessions.get(event.data.sessionId) ?? UNKNOWN_KEY]]);
-    case 'MessageAccepted': return key === null ? state : accepted(state, key, event);
-    case 'MessageQueued': return key === null ? state : routed(state, key, event);
-    case 'RecipientDelivered': return key === null ? state : outcome(state, key, event.data.at, 'delivered', [event.data.recipient]);
-    case 'RecipientDeferred': return key === null ? state : outcome(state, key, event.data.at, 'deferred', [event.data.recipient]);
-    case 'RecipientBounced': return key === null ? state : outcome(state, key, event.data.at, 'bounced', [event.data.recipient]);
-    case 'MessageExpired': return key === null ? state : outcome(state, key, event.data.at, 'expired', event.data.recipients);
+    case 'MessageAccepted': return key === null ? undefined : accepted(state, key, event);
+    case 'MessageQueued': return key === null ? undefined : routed(state, key, event);
+    case 'RecipientDelivered': return key === null ? undefined : outcome(state, key, event.data.at, 'delivered', [event.data.recipient]);
+    case 'RecipientDeferred': return key === null ? undefined : outcome(state, key, event.data.at, 'deferred', [event.data.recipient]);
+    case 'RecipientBounced': return key === null ? undefined : outcome(state, key, event.data.at, 'bounced', [event.data.recipient]);
+    case 'MessageExpired': return key === null ? undefined : outcome(state, key, event.data.at, 'expired', event.data.recipients);
   }
 };
 

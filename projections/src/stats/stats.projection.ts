@@ -1,12 +1,12 @@
 import type { RecordedEvent } from '@elemta/domain';
 import type pg from 'pg';
 import type { Projection } from '../projection.js';
-import { evolveStats, statsBatchKeys, statsHandles } from './stats.fold.js';
+import { foldStatsBatch, statsBatchKeys, statsHandles } from './stats.fold.js';
 import { loadStatsState, saveStatsChanges, statsMigrations, statsTables } from './stats.sql.js';
 
 const applyStats = async (tx: pg.PoolClient, events: readonly RecordedEvent[]): Promise<void> => {
   const loaded = await loadStatsState(tx, statsBatchKeys(events));
-  await saveStatsChanges(tx, loaded, events.reduce(evolveStats, loaded));
+  await saveStatsChanges(tx, loaded, foldStatsBatch(loaded, events));
 };
 
 /**

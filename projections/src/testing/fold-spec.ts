@@ -10,7 +10,7 @@ export const foldSpec = <Row>(evolve: (row: Row | null, event: RecordedEvent) =>
         const next = evolve(state, event);
         return {
           then: (check: (row: Row | null) => void) => check(next),
-          thenUnchanged: () => expect(next).toBe(state),
+          thenUnchanged: () => expect(next).toEqual(state),
         };
       },
       thenRow: (check: (row: Row | null) => void) => check(state),

@@ -51,7 +51,7 @@ export const recipientDetailsOf = (events: readonly EventRecord[]): ReadonlyMap<
   }]));
 };
 
-// Per request and message, like the timeline it is folded from.
+// Once per timeline read (so per message object), like the timeline it is folded from.
 const folded = new WeakMap<readonly EventRecord[], ReadonlyMap<string, RecipientDetails>>();
 const detailsOf = (events: readonly EventRecord[]) => {
   let details = folded.get(events);
@@ -64,36 +64,36 @@ const accepted = (events: readonly EventRecord[]) => eventsOf(events, messageAcc
 builder.objectFields(Message, (t) => ({
   envelope: t.field({
     type: Envelope, nullable: true, description: 'The SMTP envelope with its parameters; null only if the timeline lacks the MessageAccepted event.',
-    resolve: async (m, _args, ctx) => accepted(await messageTimeline(ctx, m.id))?.envelope ?? null,
+    resolve: async (m, _args, ctx) => accepted(await messageTimeline(ctx, m))?.envelope ?? null,
   }),
   headers: t.field({
     type: HeaderSummary, nullable: true, description: 'From, To, Subject, Message-ID and Date as received; null only if the timeline lacks the MessageAccepted event.',
-    resolve: async (m, _args, ctx) => accepted(await messageTimeline(ctx, m.id))?.headers ?? null,
+    resolve: async (m, _args, ctx) => accepted(await messageTimeline(ctx, m))?.headers ?? null,
   }),
   authentication: t.field({
     type: AuthenticationResults, nullable: true, description: 'SPF, DKIM, DMARC and ARC results at reception; null when they were not checked.',
-    resolve: async (m, _args, ctx) => accepted(await messageTimeline(ctx, m.id))?.authentication ?? null,
+    resolve: async (m, _args, ctx) => accepted(await messageTimeline(ctx, m))?.authentication ?? null,
   }),
   client: t.field({
     type: ClientInfo, nullable: true, description: 'The SMTP client that sent it (address, port, reverse DNS, HELO); null when not received over SMTP.',
-    resolve: async (m, _args, ctx) => accepted(await messageTimeline(ctx, m.id))?.client ?? null,
+    resolve: async (m, _args, ctx) => accepted(await messageTimeline(ctx, m))?.client ?? null,
   }),
   tls: t.field({
     type: TlsInfo, nullable: true, description: 'TLS of the SMTP connection it came over; null in the clear.',
-    resolve: async (m, _args, ctx) => accepted(await messageTimeline(ctx, m.id))?.tls ?? null,
+    resolve: async (m, _args, ctx) => accepted(await messageTimeline(ctx, m))?.tls ?? null,
   }),
   deliveryAttempts: t.field({
     type: [DeliveryAttempt], description: 'Every delivery attempt, oldest first: destination, TLS, reply, duration and outcome.',
-    resolve: async (m, _args, ctx) => eventsOf(await messageTimeline(ctx, m.id), deliveryAttempted).map((e) => e.data),
+    resolve: async (m, _args, ctx) => eventsOf(await messageTimeline(ctx, m), deliveryAttempted).map((e) => e.data),
   }),
   policyVerdicts: t.field({
     type: [PolicyVerdict], description: 'Verdicts recorded on the message (the data stage at reception, and delivery), oldest first. Earlier stages are on its session.',
-    resolve: async (m, _args, ctx) => eventsOf(await messageTimeline(ctx, m.id), policyEvaluated).map((e) => e.data),
+    resolve: async (m, _args, ctx) => eventsOf(await messageTimeline(ctx, m), policyEvaluated).map((e) => e.data),
   }),
 }));
 
-const detail = async (r: { address: string; messageId?: string }, ctx: Parameters<typeof messageTimeline>[0]) =>
-  r.messageId === undefined ? undefined : detailsOf(await messageTimeline(ctx, r.messageId)).get(r.address);
+const detail = async (r: { address: string; message: Readonly<{ id: string }> }, ctx: Parameters<typeof messageTimeline>[0]) =>
+  detailsOf(await messageTimeline(ctx, r.message)).get(r.address);
 
 builder.objectFields(Recipient, (t) => ({
   priority: t.field({

@@ -8,8 +8,8 @@ import { MessageStatus, RecipientStatus } from './message-status.js';
 import { connectionRef, MAX_PAGE_SIZE, toRelayPageArgs } from './pagination.js';
 import { maySeeMessage, scopeMessageFilter } from './roles.js';
 
-/** `messageId` lets the recipient's delivery details (types/message-details.ts) find its message's timeline. */
-export const Recipient = builder.objectRef<RecipientView & Readonly<{ messageId?: string }>>('Recipient').implement({
+/** `message` lets the recipient's delivery details (types/message-details.ts) find its message's timeline. */
+export const Recipient = builder.objectRef<RecipientView & Readonly<{ message: MessageView }>>('Recipient').implement({
   description: 'One envelope recipient of a message and what has happened to it.',
   fields: (t) => ({
     address: t.exposeString('address', { description: 'The recipient address as given in RCPT TO.' }),
@@ -29,7 +29,7 @@ export const Message = builder.objectRef<MessageView>('Message').implement({
     id: t.exposeID('id', { description: 'The message id (a UUIDv7), also quoted in the 250 reply to DATA.' }),
     status: t.expose('status', { type: MessageStatus, description: "Where the message is in its lifecycle." }),
     mailFrom: t.exposeString('mailFrom', { description: 'The envelope sender (MAIL FROM); empty for bounces (null sender).' }),
-    recipients: t.field({ type: [Recipient], description: 'The envelope recipients, each with its own status.', resolve: (m) => m.recipients.map((r) => ({ ...r, messageId: m.id })) }),
+    recipients: t.field({ type: [Recipient], description: 'The envelope recipients, each with its own status.', resolve: (m) => m.recipients.map((r) => ({ ...r, message: m })) }),
     subject: t.exposeString('subject', { nullable: true, description: 'The Subject header, if present.' }),
     fromHeader: t.exposeString('fromHeader', { nullable: true, description: 'The From header, if present.' }),
     messageIdHeader: t.exposeString('messageIdHeader', { nullable: true, description: 'The Message-ID header, if present.' }),
@@ -57,7 +57,7 @@ export const Message = builder.objectRef<MessageView>('Message').implement({
     events: t.field({
       type: [Event],
       description: "The message's events in stream order: its full, append-only history.",
-      resolve: (m, _args, ctx) => messageTimeline(ctx, m.id),
+      resolve: (m, _args, ctx) => messageTimeline(ctx, m),
     }),
   }),
 });

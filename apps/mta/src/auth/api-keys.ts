@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { withTransaction } from '@elemta/infra/postgres';
 import { adminStream, apiKeyCreated, apiKeyRevoked, DomainError, type ApiKeyRole, type EventStore } from '@elemta/domain';
 import type { ApiKeyAdmin, ApiKeyInfo } from '@elemta/schema';
 
@@ -48,7 +49,7 @@ export class ApiKeys implements ApiKeyAdmin {
     const id = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('base64url');
     const at = new Date();
-    return this.inTransaction(async (tx) => {
+    return withTransaction(this.pool, async (tx) => {
       const { rows } = await tx.query<KeyRow>(
         `INSERT INTO api_keys (id, name, role, secret_sha256, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
         [id, name, role, sha256(secret), at]);
@@ -59,7 +60,7 @@ export class ApiKeys implements ApiKeyAdmin {
 
   /** Throws `DomainError`: `API_KEY_NOT_FOUND`, or `LAST_ADMIN_KEY` (revoking it would lock every admin out). */
   async revoke({ id, reason, actor }: Readonly<{ id: string; reason: string; actor: string }>): Promise<ApiKeyInfo> {
-    return this.inTransaction(async (tx) => {
+    return withTransaction(this.pool, async (tx) => {
       await tx.query(REVOCATION_LOCK);
       const { rows } = await tx.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1`, [id]);
       const key = rows[0];
@@ -121,19 +122,5 @@ export class ApiKeys implements ApiKeyAdmin {
     });
   }
 
-  private async inTransaction<T>(work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
-    const tx = await this.pool.connect();
-    try {
-      await tx.query('BEGIN');
-      const result = await work(tx);
-      await tx.query('COMMIT');
-      return result;
-    } catch (err) {
-      await tx.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      tx.release();
-    }
-  }
 }
 

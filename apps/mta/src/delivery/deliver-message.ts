@@ -1,5 +1,5 @@
 import {
-  asMessageId, DomainError, dueRecipients, expiresAt, handleCommand, messageDecider, messageStream, policyEvaluated, WrongExpectedVersionError,
+  asMessageId, DomainError, dueRecipients, expiresAt, handleCommand, messageDecider, messageStream, policyEvaluatedEvents, WrongExpectedVersionError,
   type AttemptOutcome, type BlobStore, type EventStore, type KnownMessageState, type MessageAccepted, type MessageEvent,
   type RecordedEvent, type RetryPolicy, type SmtpReply,
 } from '@elemta/domain';
@@ -202,10 +202,8 @@ const deliveryPolicy = async (deps: DeliveryDeps, input: AttemptInput, log: Logg
     args: { messageId: input.messageId, mailFrom: input.mailFrom, recipients: group.recipients, route: group.route, zone: group.zone },
   });
   if (outcome.evaluations.length > 0) {
-    const at = deps.now().toISOString();
-    await deps.store.appendToStream(messageStream(asMessageId(input.messageId)), outcome.evaluations.map((e) => policyEvaluated({
-      sessionId: '', messageId: input.messageId, stage: e.stage, plugin: e.plugin, verdict: e.verdict, reply: e.reply, reason: e.reason, at,
-    })), {
+    const events = policyEvaluatedEvents(outcome.evaluations, { sessionId: null, messageId: input.messageId, at: deps.now().toISOString() });
+    await deps.store.appendToStream(messageStream(asMessageId(input.messageId)), events, {
       expectedVersion: 'any',
       metadata: { correlationId: input.messageId, causationId: input.attemptId, actor: `system:delivery@${deps.node}`, node: deps.node },
     }).catch((err: unknown) => log.error({ err }, 'delivery-stage verdict not recorded'));

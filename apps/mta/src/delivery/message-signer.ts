@@ -1,8 +1,8 @@
-import { BlockList, isIP } from 'node:net';
 import type { MessageAccepted } from '@elemta/domain';
 import type { ElemtaConfig } from '@elemta/infra/config';
 import type { Logger } from '@elemta/infra/logger';
 import { arcSealContext, arcSealMessage, dkimSignMessage, loadSigningKeys, type SigningKeys } from '@elemta/infra/mailauth';
+import { networkMatcher } from '../smtp/relay-control.js';
 
 type Accepted = MessageAccepted['data'];
 type SigningConfig = ElemtaConfig['delivery']['signing'];
@@ -60,24 +60,6 @@ export const signingDecision = (accepted: Accepted, policy: SigningPolicy): Sign
   return { kind: 'none', reason: 'no DKIM key for the From or envelope sender domain' };
 };
 
-const mappedIpv4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
-
-/** smtp.relay.networks (CIDR blocks or single addresses) as a membership test. */
-export const trustedNetworks = (networks: readonly string[]): ((address: string) => boolean) => {
-  const list = new BlockList();
-  for (const entry of networks) {
-    const [net = '', prefix] = entry.split('/');
-    const family = isIP(net) === 6 ? 'ipv6' : 'ipv4';
-    if (prefix === undefined) list.addAddress(net, family);
-    else list.addSubnet(net, Number(prefix), family);
-  }
-  return (address) => {
-    const plain = mappedIpv4.exec(address)?.[1] ?? address;
-    const family = isIP(plain);
-    return family !== 0 && list.check(plain, family === 6 ? 'ipv6' : 'ipv4');
-  };
-};
-
 const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
 export type MessageSignerOptions = Readonly<{
@@ -96,7 +78,7 @@ export const createMessageSigner = (options: MessageSignerOptions): MessageSigne
   const { signing, hostname, log } = options;
   if (Object.keys(signing.dkim).length === 0 && !signing.arc) return null;
   const keys = loadSigningKeys(signing);
-  const policy: SigningPolicy = { dkimDomains: new Set(keys.dkim.keys()), arc: keys.arc !== null, isTrustedClient: trustedNetworks(options.relayNetworks) };
+  const policy: SigningPolicy = { dkimDomains: new Set(keys.dkim.keys()), arc: keys.arc !== null, isTrustedClient: networkMatcher(options.relayNetworks) };
   return {
     sign: async (accepted, body) => {
       const decision = signingDecision(accepted, policy);

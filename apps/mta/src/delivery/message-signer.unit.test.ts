@@ -1,6 +1,7 @@
 import type { MessageAccepted } from '@elemta/domain';
 import { describe, expect, it } from 'vitest';
-import { domainOfAddress, domainOfFromHeader, signingDecision, trustedNetworks, type SigningPolicy } from './message-signer.js';
+import { networkMatcher } from '../smtp/relay-control.js';
+import { domainOfAddress, domainOfFromHeader, signingDecision, type SigningPolicy } from './message-signer.js';
 
 type Accepted = MessageAccepted['data'];
 
@@ -13,7 +14,7 @@ const accepted = (over: Partial<Accepted> & { from?: string | null }): Accepted 
 });
 
 const policy = (over: Partial<SigningPolicy> = {}): SigningPolicy => ({
-  dkimDomains: new Set(['example.org', 'bounces.example.net']), arc: true, isTrustedClient: trustedNetworks(['127.0.0.0/8', '10.0.0.0/8']), ...over,
+  dkimDomains: new Set(['example.org', 'bounces.example.net']), arc: true, isTrustedClient: networkMatcher(['127.0.0.0/8', '10.0.0.0/8']), ...over,
 });
 
 const fromInside = { client: { address: '10.1.2.3', port: 1, reverseDns: null, helo: null } };
@@ -67,9 +68,9 @@ describe('domainOfAddress', () => {
   });
 });
 
-describe('trustedNetworks', () => {
+describe('networkMatcher', () => {
   it('matches CIDR blocks and single addresses of both families', () => {
-    const trusted = trustedNetworks(['192.0.2.0/24', '2001:db8::/32', '198.51.100.7', '::1/128']);
+    const trusted = networkMatcher(['192.0.2.0/24', '2001:db8::/32', '198.51.100.7', '::1/128']);
     expect(['192.0.2.200', '2001:db8::5', '198.51.100.7', '::1', '::ffff:192.0.2.1'].map(trusted)).toEqual([true, true, true, true, true]);
     expect(['192.0.3.1', '198.51.100.8', '2001:db9::1', 'not-an-ip'].map(trusted)).toEqual([false, false, false, false]);
   });

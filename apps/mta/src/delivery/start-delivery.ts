@@ -3,7 +3,7 @@ import {
   asMessageId, messageStream, type BlobStore, type EventStore, type MessageEvent, type RetryPolicy,
 } from '@elemta/domain';
 import type { ElemtaConfig } from '@elemta/infra/config';
-import { createMailResolver } from '@elemta/infra/dns';
+import type { MailResolver } from '@elemta/infra/dns';
 import type { Logger } from '@elemta/infra/logger';
 import type { Metrics } from '@elemta/infra/metrics';
 import { createBatcher, ThrottleStore, type Pool } from '@elemta/infra/postgres';
@@ -30,6 +30,8 @@ export type DeliveryServices = Readonly<{
   newId: () => string;
   /** The policy pipeline, for its delivery stage. */
   policy?: PolicyPipeline | null;
+  /** The node's resolver (shared with the policy plugins: one TTL cache); its owner closes it. */
+  resolver: MailResolver;
 }>;
 
 export const retryPolicyOf = (retry: ElemtaConfig['delivery']['retry']): RetryPolicy => ({
@@ -57,10 +59,7 @@ export const startDelivery = (s: DeliveryServices): RunningDelivery => {
   const signer = createMessageSigner({
     signing: d.signing, hostname: config.hostname, relayNetworks: config.smtp.relay.networks, log: log.child({ component: 'signing' }),
   });
-  const resolver = createMailResolver({
-    ...(d.dns.servers.length > 0 ? { servers: d.dns.servers } : {}), timeoutMs: d.dns.timeout * 1000,
-  });
-  const transports = buildTransports(d.transports, { resolver, heloName: config.hostname });
+  const transports = buildTransports(d.transports, { resolver: s.resolver, heloName: config.hostname });
   const throttles = new ThrottleStore(pool);
   const zones = new Map(Object.entries(d.zones).map(([name, zone]) => [name, new ZoneRuntime(name, zone, (l) => throttles.take(l))]));
   const dsn: DsnDeps = { accept: s.accept, store, hostname: config.hostname, node: config.node, now: () => new Date(), log: log.child({ component: 'dsn' }) };
@@ -117,7 +116,6 @@ export const startDelivery = (s: DeliveryServices): RunningDelivery => {
       clearInterval(forgetTimer);
       await forgetSettled().catch(() => {});
       await Promise.allSettled([...transports.values()].map((t) => t.close()));
-      await resolver.close();
     },
   };
 };

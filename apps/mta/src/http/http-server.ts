@@ -51,6 +51,7 @@ const unauthenticated = (res: ServerResponse, message: string) =>
 
 /** `/graphql` (Bearer API key required), `/metrics`, `/healthz`, `/readyz`, and the dashboard's static files at `/`. */
 export const createHttpServer = (deps: HttpDeps) => {
+  const limitsRule = queryLimitsRule(deps.limits ?? defaultQueryLimits);
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse; viewer: Viewer; scope: RequestScope }>({
     schema: deps.schema,
     graphqlEndpoint: '/graphql',
@@ -65,8 +66,7 @@ export const createHttpServer = (deps: HttpDeps) => {
     },
     context: ({ viewer, scope }) => deps.context(viewer, scope),
     plugins: [
-      { onValidate: ({ addValidationRule }: { addValidationRule: (rule: ReturnType<typeof queryLimitsRule>) => void }) =>
-        addValidationRule(queryLimitsRule(deps.limits ?? defaultQueryLimits)) },
+      { onValidate: ({ addValidationRule }: { addValidationRule: (rule: typeof limitsRule) => void }) => addValidationRule(limitsRule) },
       {
         onExecute: ({ args }: { args: { operationName?: string | null; document: DocumentNode } }) => {
           const started = performance.now();

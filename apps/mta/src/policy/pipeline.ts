@@ -45,8 +45,17 @@ class HookTimeout extends Error {
  * (451 4.3.0 by default): a plugin bug never crashes a session and never turns into a 5xx unless configured so.
  */
 export const createPolicyPipeline = (plugins: readonly LoadedPlugin[], deps: PipelineDeps) => {
-  const pluginsFor = (stage: PolicyStage, listener: string | null) =>
-    plugins.filter((p) => p.hooks[stage] && (listener === null || p.listeners === null || p.listeners.has(listener)));
+  // Asked twice per stage per command (hooks, then run): worked out once per stage and listener.
+  const chains = new Map<string, readonly LoadedPlugin[]>();
+  const pluginsFor = (stage: PolicyStage, listener: string | null): readonly LoadedPlugin[] => {
+    const key = `${stage}\n${listener ?? ''}`;
+    let chain = chains.get(key);
+    if (!chain) {
+      chain = plugins.filter((p) => p.hooks[stage] && (listener === null || p.listeners === null || p.listeners.has(listener)));
+      chains.set(key, chain);
+    }
+    return chain;
+  };
 
   const runHook = async <S extends PolicyStage>(plugin: LoadedPlugin, stage: S, input: StageInput<S>, annotations: Record<string, string>): Promise<HookResult> => {
     const hook = plugin.hooks[stage] as ((ctx: HookContext<S>) => HookResult | undefined | Promise<HookResult | undefined>);
@@ -113,6 +122,3 @@ export const createPolicyPipeline = (plugins: readonly LoadedPlugin[], deps: Pip
 };
 
 export type PolicyPipeline = ReturnType<typeof createPolicyPipeline>;
-
-/** A pipeline without plugins: every stage continues. */
-export const emptyPipeline = (deps: PipelineDeps): PolicyPipeline => createPolicyPipeline([], deps);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
-  asMessageId, DomainError, EventStoreUnavailable, fold, messageDecider, messageStream, planRecipients, policyEvaluated,
+  asMessageId, DomainError, EventStoreUnavailable, fold, messageDecider, messageStream, planRecipients, policyEvaluatedEvents,
   type AcceptMessage, type AnyDomainEvent, type AppendOptions, type AppendResult, type AuthenticationResults, type BlobStore,
   type ClientInfo, type Evaluation, type EventStore, type RoutingPolicy, type StoredBlob, type StreamName,
 } from '@elemta/domain';
@@ -82,12 +82,7 @@ export const acceptMessage = async (deps: AcceptDeps, input: AcceptInput): Promi
       metadata: { now },
     };
     const events: AnyDomainEvent[] = messageDecider.decide(command, messageDecider.initialState);
-    for (const e of input.evaluations ?? []) {
-      events.push(policyEvaluated({
-        sessionId: input.sessionId ?? '', messageId: input.messageId, stage: e.stage, plugin: e.plugin, verdict: e.verdict,
-        reply: e.reply, reason: e.reason, at: now,
-      }));
-    }
+    events.push(...policyEvaluatedEvents(input.evaluations ?? [], { sessionId: input.sessionId, messageId: input.messageId, at: now }));
     if (input.quarantine) {
       const accepted = fold(messageDecider, events as Parameters<typeof messageDecider.evolve>[1][]);
       events.push(...messageDecider.decide({

@@ -1,12 +1,12 @@
 import type { SecureContextOptions } from 'node:tls';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import {
-  asSessionId, authAttempted, commandRejected, mailboxProblem, messageRejected, policyEvaluated, recipientRejected, senderRejected,
+  asSessionId, authAttempted, commandRejected, mailboxProblem, messageRejected, policyEvaluatedEvents, recipientRejected, senderRejected,
   sessionEnded, sessionStarted,
   type BlobStore, type Evaluation, type EventStore, type RoutingPolicy, type SmtpReply, type StageOutcome,
 } from '@elemta/domain';
 import type { SessionView, StageArgs, TransactionView } from '../policy/plugin-api.js';
-import { runContentStages, splitAuthentication } from '../policy/content-stages.js';
+import { isRefusal, runContentStages, splitAuthentication } from '../policy/content-stages.js';
 import type { PolicyPipeline } from '../policy/pipeline.js';
 import { acceptMessage, type AcceptDeps } from './accept-message.js';
 import { receivedHeader } from './received-header.js';
@@ -79,8 +79,12 @@ type Context = {
   ended: boolean;
   /** This session holds one of its client IP's connection slots. */
   holdsIpSlot: boolean;
+  /** The client is in the relay networks (decided once per connection). */
+  trusted: boolean;
   /** Annotations of connect-, helo- and auth-stage plugins, for every transaction of the session. */
   sessionAnnotations: Record<string, string>;
+  /** A quarantine verdict of the connect, helo or auth stage: every message of the session is held. */
+  sessionQuarantine: Transaction['quarantine'];
   /** The helo stage runs once per EHLO/HELO name, at the first MAIL FROM after it (smtp-server has no HELO hook). */
   heloChecked: string | null;
   transaction: Transaction;
@@ -135,7 +139,7 @@ export const createInboundListener = (config: ListenerConfig, deps: ListenerDeps
           correlationId: sessionId, causationId: null, actor: `smtp:${session.remoteAddress}`, node: deps.node,
         }, log),
         counts: { messagesAccepted: 0, messagesRejected: 0, recipientsRejected: 0 },
-        ended: false, holdsIpSlot: false, sessionAnnotations: {}, heloChecked: null, transaction: newTransaction(),
+        ended: false, holdsIpSlot: false, trusted: deps.relay.trusted(session.remoteAddress), sessionAnnotations: {}, sessionQuarantine: null, heloChecked: null, transaction: newTransaction(),
         sessionTimer: null, abort: new AbortController(),
       };
       contexts.set(session.id, ctx);
@@ -147,7 +151,7 @@ export const createInboundListener = (config: ListenerConfig, deps: ListenerDeps
     id: ctx.recorder.sessionId, listener: config.name, role: config.role,
     client: clientOf(session), localAddress: session.localAddress, localPort: session.localPort,
     tls: tlsOf(session), authUser: userOf(session),
-    trustedNetwork: deps.relay.trusted(session.remoteAddress), messageCount: ctx.counts.messagesAccepted,
+    trustedNetwork: ctx.trusted, messageCount: ctx.counts.messagesAccepted,
   });
 
   const transactionView = (session: SMTPServerSession): TransactionView | null => {
@@ -162,11 +166,8 @@ export const createInboundListener = (config: ListenerConfig, deps: ListenerDeps
 
   /** Session-stream events for verdicts at stages before a message exists. */
   const recordEvaluations = (ctx: Context, evaluations: readonly Evaluation[], messageId: string | null = null) => {
-    const at = deps.now().toISOString();
-    for (const e of evaluations) {
-      ctx.recorder.record(policyEvaluated({
-        sessionId: ctx.recorder.sessionId, messageId, stage: e.stage, plugin: e.plugin, verdict: e.verdict, reply: e.reply, reason: e.reason, at,
-      }));
+    for (const event of policyEvaluatedEvents(evaluations, { sessionId: ctx.recorder.sessionId, messageId, at: deps.now().toISOString() })) {
+      ctx.recorder.record(event);
     }
   };
 
@@ -183,16 +184,18 @@ export const createInboundListener = (config: ListenerConfig, deps: ListenerDeps
       annotations: { ...ctx.sessionAnnotations, ...ctx.transaction.annotations }, signal: ctx.abort.signal,
     });
     recordEvaluations(ctx, outcome.evaluations);
-    const target = stage === 'mail' || stage === 'rcpt' ? ctx.transaction.annotations : ctx.sessionAnnotations;
-    Object.assign(target, outcome.annotations);
-    if (outcome.verdict === 'quarantine') ctx.transaction.quarantine ??= { plugin: outcome.decidedBy!, reason: outcome.reason ?? 'quarantined' };
+    const perTransaction = stage === 'mail' || stage === 'rcpt';
+    Object.assign(perTransaction ? ctx.transaction.annotations : ctx.sessionAnnotations, outcome.annotations);
+    if (outcome.verdict === 'quarantine') {
+      const quarantine = { plugin: outcome.decidedBy!, reason: outcome.reason ?? 'quarantined' };
+      if (perTransaction) ctx.transaction.quarantine ??= quarantine;
+      else ctx.sessionQuarantine ??= quarantine;
+    }
     return refusal(outcome);
   };
 
   const refusal = (outcome: StageOutcome): Error | null =>
-    outcome.reply && (outcome.verdict === 'reject' || outcome.verdict === 'tempfail')
-      ? smtpError(outcome.reply.code, outcome.reply.enhancedCode ?? `${String(outcome.reply.code)[0]}.7.1`, outcome.reply.text)
-      : null;
+    isRefusal(outcome) ? smtpError(outcome.reply.code, outcome.reply.enhancedCode ?? `${String(outcome.reply.code)[0]}.7.1`, outcome.reply.text) : null;
 
   const endSession = (session: SMTPServerSession, reason: 'quit' | 'closed' | 'timeout' | 'error' | 'shutdown') => {
     const ctx = contexts.get(session.id);
@@ -319,7 +322,7 @@ export const createInboundListener = (config: ListenerConfig, deps: ListenerDeps
       else if (session.envelope.rcptTo.length >= config.maxRecipients) {
         r = reply(452, '4.5.3', 'Too many recipients', 'RCPT');
         reason = 'recipient limit reached';
-      } else if (config.role === 'mx' && userOf(session) === null && !deps.relay.trusted(session.remoteAddress) && !deps.relay.acceptsFromAnyone(address.address)) {
+      } else if (config.role === 'mx' && userOf(session) === null && !ctx.trusted && !deps.relay.acceptsFromAnyone(address.address)) {
         // Postfix's reject_unauth_destination: the reply names the recipient; 554 5.7.1 as Postfix answers it.
         r = reply(554, '5.7.1', `<${address.address}>: Relay access denied`, 'RCPT');
         reason = 'relay access denied';
@@ -423,7 +426,7 @@ export const createInboundListener = (config: ListenerConfig, deps: ListenerDeps
     ctx.transaction = newTransaction();
     const stages = await runContentStages(deps.pipeline, {
       listener: config.name, session: sessionView(session, ctx), transaction: transactionView(session), messageId, body: Buffer.concat(chunks), authservId: deps.hostname,
-      annotations: { ...ctx.sessionAnnotations, ...transaction.annotations }, quarantine: transaction.quarantine, signal: ctx.abort.signal,
+      annotations: { ...ctx.sessionAnnotations, ...transaction.annotations }, quarantine: transaction.quarantine ?? ctx.sessionQuarantine, signal: ctx.abort.signal,
     });
     if (stages.kind === 'refused') {
       recordEvaluations(ctx, stages.evaluations);

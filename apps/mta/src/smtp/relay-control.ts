@@ -7,10 +7,23 @@ export type RelaySettings = Readonly<{
   networks: readonly string[];
 }>;
 
-/** An IPv4 address mapped into IPv6 (`::ffff:192.0.2.1`) as the IPv4 address it is. */
-const unmapped = (address: string): string => {
-  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  return v4 ?? address;
+/** An IPv4 address mapped into IPv6 (`::ffff:192.0.2.1`, how dual-stack sockets report IPv4 peers) as the IPv4 address it is. */
+export const unmappedAddress = (address: string): string => /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] ?? address;
+
+/** CIDR blocks or single addresses as a membership test; IPv4-mapped IPv6 addresses count as their IPv4 address. */
+export const networkMatcher = (entries: readonly string[]): ((address: string) => boolean) => {
+  const networks = new BlockList();
+  for (const entry of entries) {
+    const [address, bits] = entry.split('/');
+    const family = isIP(address!) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) networks.addAddress(address!, family);
+    else networks.addSubnet(address!, Number(bits), family);
+  }
+  return (address) => {
+    const ip = unmappedAddress(address);
+    const family = isIP(ip);
+    return family !== 0 && networks.check(ip, family === 6 ? 'ipv6' : 'ipv4');
+  };
 };
 
 /**
@@ -19,13 +32,6 @@ const unmapped = (address: string): string => {
  * A domain entry `*.example.org` covers sub-domains of example.org, not example.org itself.
  */
 export const createRelayControl = (settings: RelaySettings) => {
-  const networks = new BlockList();
-  for (const entry of settings.networks) {
-    const [address, bits] = entry.split('/');
-    const family = isIP(address!) === 6 ? 'ipv6' : 'ipv4';
-    if (bits === undefined) networks.addAddress(address!, family);
-    else networks.addSubnet(address!, Number(bits), family);
-  }
   const exact = new Set<string>();
   const suffixes: string[] = [];
   for (const domain of [...settings.localDomains, ...settings.relayDomains]) {
@@ -34,11 +40,7 @@ export const createRelayControl = (settings: RelaySettings) => {
   }
   return {
     /** The client address is in the relay networks. */
-    trusted: (address: string): boolean => {
-      const ip = unmapped(address);
-      const family = isIP(ip);
-      return family !== 0 && networks.check(ip, family === 6 ? 'ipv6' : 'ipv4');
-    },
+    trusted: networkMatcher(settings.networks),
     /** Mail to this recipient is accepted from anyone: its domain is local or relayed. */
     acceptsFromAnyone: (recipient: string): boolean => {
       const at = recipient.lastIndexOf('@');

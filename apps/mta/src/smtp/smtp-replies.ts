@@ -15,7 +15,7 @@ export type LibraryRejection = Readonly<{
 export type RejectionObserver = (session: SMTPServerSession, rejection: LibraryRejection) => void;
 
 type Connection = {
-  _server: object; _nextHandler?: unknown; session?: SMTPServerSession; __elemtaCommand?: string;
+  _server: object; _nextHandler?: unknown; session?: SMTPServerSession; __elemtaCommand?: Buffer | string;
   _getEnhancedStatusCode: (code: number, context?: string | false) => string;
 };
 type Proto = Connection & {
@@ -44,7 +44,8 @@ export const useOwnEnhancedStatusCodes = (): void => {
   const onCommand = proto._onCommand;
   proto._onCommand = function (this: Connection, command, callback) {
     // A line that answers a SASL challenge holds credentials (base64): remember only that it belonged to AUTH.
-    this.__elemtaCommand = this._nextHandler ? 'AUTH' : recordableCommand((command ?? '').toString());
+    // The line itself is kept as it came; it is decoded only if a refusal is recorded (notify).
+    this.__elemtaCommand = this._nextHandler ? 'AUTH' : command ?? '';
     return onCommand.call(this as Proto, command, callback);
   };
   proto.send = function (this: Connection, code, data, context) {
@@ -58,7 +59,7 @@ export const useOwnEnhancedStatusCodes = (): void => {
 const notify = (connection: Connection, code: number, data: unknown, context: string | false | undefined) => {
   const observer = observers.get(connection._server);
   if (!observer || !connection.session) return;
-  const line = connection.__elemtaCommand ?? '';
+  const line = recordableCommand((connection.__elemtaCommand ?? '').toString());
   const space = line.indexOf(' ');
   const verb = (space === -1 ? line : line.slice(0, space)).toUpperCase();
   const argument = verb === 'AUTH' ? '' : (space === -1 ? '' : line.slice(space + 1)).slice(0, 512);

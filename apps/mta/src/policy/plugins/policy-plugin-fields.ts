@@ -11,8 +11,7 @@ const show = (value: unknown): string => {
 /** The config fields of Elemta's own settings: the same spellings and messages in plugin configs. */
 export { duration as durationField, rate as rateField } from '@elemta/infra/config';
 
-/** An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`, how dual-stack sockets report IPv4 peers) as the IPv4 address it is. */
-export const unmappedAddress = (address: string): string => /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] ?? address;
+export { unmappedAddress } from '../../smtp/relay-control.js';
 
 /** An IP address or CIDR block, parsed for `node:net`'s BlockList. */
 export type Network = Readonly<{ text: string; address: string; prefix: number; family: 'ipv4' | 'ipv6' }>;
