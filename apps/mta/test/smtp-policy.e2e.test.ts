@@ -140,6 +140,7 @@ describe('email authentication on inbound mail', () => {
     const body = Buffer.from((await new PostgresBlobStore({ pool: db }).get(accepted!.data['bodySha256'] as string))!).toString();
     expect(body).toMatch(/^Authentication-Results: mx\.elemta\.test;/);
     expect(body).toMatch(/dkim=pass[^\r\n]*\r?\n?[^\r\n]*header\.[ds]=/);
+    expect(body.slice(0, body.indexOf('Received: from'))).toMatch(/dmarc=pass/);
     expect(body.indexOf('Authentication-Results:')).toBeLessThan(body.indexOf('Received: from'));
     expect(body).not.toContain('forged upstream');
     expect(body.match(/^Authentication-Results:/gm)).toHaveLength(1);
