@@ -1,3 +1,5 @@
+import type { MailResolverSettings } from './mail-resolver.js';
+
 /** One mail exchanger of a destination, with the addresses it resolved to (IPv4 first, then IPv6). */
 export type MailExchanger = Readonly<{ exchange: string; priority: number; addresses: readonly string[] }>;
 
@@ -47,6 +49,11 @@ export class DnsLookupError extends Error {
 }
 
 export interface MailResolver {
+  /**
+   * How to build the same resolver in another thread (`createMailResolver(settings)`, with its own cache); absent
+   * when it cannot be rebuilt that way.
+   */
+  readonly settings?: MailResolverSettings;
   resolveDestination(domain: string): Promise<Destination>;
   /** One RRset through the same client and TTL cache, in node's `dns.promises.resolve` shapes (see `LookupResult`). */
   lookup<T extends LookupType>(name: string, type: T): Promise<LookupResult<T>>;

@@ -28,6 +28,9 @@ export type MailResolverOptions = Readonly<{
   random?: () => number;
 }>;
 
+/** The serializable part of `MailResolverOptions`: enough to build the same resolver in another thread. */
+export type MailResolverSettings = Omit<MailResolverOptions, 'now' | 'random'>;
+
 /**
  * The production `MailResolver` (RFC 5321 §5.1, RFC 7505), with a cache that honours every answer's TTL.
  * - Throws `InvalidDomainError` for a name that cannot be a mail domain, before any query.
@@ -47,7 +50,9 @@ export const createMailResolver = (options: MailResolverOptions = {}): MailResol
     now: options.now ?? Date.now,
   });
   const random = options.random ?? Math.random;
+  const { now: _now, random: _random, ...settings } = options;
   return {
+    settings,
     resolveDestination: async (domain) => resolveDestination(lookup, random, normalizeDomainName(domain)),
     lookup: (name, type) => lookupAs(lookup, name, type),
     close: async () => {

@@ -1,4 +1,4 @@
-import { authenticate } from 'mailauth';
+import { mailauth } from './mailauth-library.js';
 import type { LookupResult, LookupType } from '../dns/index.js';
 
 /**
@@ -47,7 +47,7 @@ export const mailauthResolver = (lookup: MailauthLookup) => async (name: string,
 
 /** Runs SPF, DKIM, ARC and DMARC (never BIMI, never ARC sealing) through `lookup`. Errors of mailauth itself propagate. */
 export const runMailauth = async (message: Buffer, input: MailauthInput): Promise<MailauthAuthentication> => {
-  const result = await authenticate(message, {
+  const result = await mailauth.authenticate(message, {
     ip: input.ip,
     ...(input.helo === undefined ? {} : { helo: input.helo }),
     sender: input.sender,

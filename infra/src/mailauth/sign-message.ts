@@ -1,4 +1,4 @@
-import { dkimSign as untypedDkimSign, sealMessage as untypedSealMessage } from 'mailauth';
+import { mailauth } from './mailauth-library.js';
 import type { ArcChainValidation } from './sign-arc-context.js';
 import type { DkimAlgorithm } from './sign-keys.js';
 
@@ -24,8 +24,8 @@ type MailauthSeal = Readonly<{
 }>;
 type MailauthSealMessage = (input: Buffer, seal: MailauthSeal) => Promise<Buffer>;
 
-const dkimSign = untypedDkimSign as unknown as MailauthDkimSign;
-const sealMessage = untypedSealMessage as unknown as MailauthSealMessage;
+const dkimSign = mailauth.dkimSign as unknown as MailauthDkimSign;
+const sealMessage = mailauth.sealMessage as unknown as MailauthSealMessage;
 
 /**
  * Header fields signed when the configuration names none: what identifies and renders the message (RFC 6376 §5.4.1).

@@ -1,6 +1,6 @@
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
-import { dkimSign, sealMessage } from 'mailauth';
+import { mailauth } from '../mailauth/mailauth-library.js';
 import type { TestDnsRecords, TestDnsZones } from './dns-test-server.js';
 
 const generate = promisify(generateKeyPair);
@@ -101,7 +101,7 @@ export const dkimSignTestMessage = async (
   }));
   const [first] = signatureData;
   if (!first) throw new Error('dkimSignTestMessage needs at least one signer');
-  const { signatures, errors } = await dkimSign(message, {
+  const { signatures, errors } = await mailauth.dkimSign(message, {
     ...first, signatureData, ...(options.headerList ? { headerList: [...options.headerList] } : {}),
   });
   if (errors.length > 0) throw new Error(`DKIM signing failed: ${errors.map((e) => e.message).join('; ')}`, { cause: errors[0] });
@@ -123,7 +123,7 @@ export type ArcTestSealer = Readonly<{
 export const arcSealTestMessage = async (raw: string | Uint8Array, sealer: ArcTestSealer): Promise<Buffer> => {
   if (sealer.key.algorithm !== 'rsa') throw new Error('arcSealTestMessage needs an RSA key');
   const message = Buffer.from(raw);
-  const headers = await sealMessage(message, {
+  const headers = await mailauth.sealMessage(message, {
     signingDomain: sealer.domain, selector: sealer.selector, privateKey: sealer.key.privateKey, algorithm: 'rsa-sha256',
     ...({ authResults: sealer.authResults, cv: sealer.cv ?? 'none' } as object), // accepted by createSeal, missing from the typings
   });

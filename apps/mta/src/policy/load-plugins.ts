@@ -32,6 +32,19 @@ export const loadPlugins = async (
   config: PolicyConfig, registry: PluginRegistry, services: PluginServices, listenerNames: readonly string[],
 ): Promise<LoadedPlugin[]> => {
   const loaded: LoadedPlugin[] = [];
+  try {
+    await loadEach(config, registry, services, listenerNames, loaded);
+  } catch (err) {
+    // start-up stops: release what the plugins set up so far (threads, timers)
+    await Promise.allSettled(loaded.map((plugin) => plugin.hooks.close?.()));
+    throw err;
+  }
+  return loaded;
+};
+
+const loadEach = async (
+  config: PolicyConfig, registry: PluginRegistry, services: PluginServices, listenerNames: readonly string[], loaded: LoadedPlugin[],
+): Promise<void> => {
   for (const [i, entry] of config.plugins.entries()) {
     if (!entry.enabled) continue;
     const key = `policy.plugins.${i}`;
@@ -56,7 +69,6 @@ export const loadPlugins = async (
       listeners: entry.listeners ? new Set(entry.listeners) : null,
     });
   }
-  return loaded;
 };
 
 /** A zod error as `path: message` pairs; anything else as its message. */

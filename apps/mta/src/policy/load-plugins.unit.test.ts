@@ -57,4 +57,13 @@ describe('loadPlugins', () => {
     expect((await refusal([{ name: 'access-lists', config: { word: 'a' }, listeners: ['inbound'] }])).message).toMatch(/policy\.plugins\.0\.listeners: no listener named inbound/);
     expect(await refusal([{ name: 'access-lists', config: { word: 3 } }])).toBeInstanceOf(ConfigError);
   });
+
+  it('closes the plugins already set up when a later one stops start-up', async () => {
+    const closed: string[] = [];
+    const closing = definePlugin({ name: 'closing', setup: () => ({ close: () => { closed.push('closing'); } }) });
+    const failing = loadPlugins(policy([{ name: 'access-lists' }, { name: 'dnsbl', config: { word: 3 } }]),
+      new Map([['access-lists', closing as never], ['dnsbl', echo as never]]), services, ['mx']);
+    await expect(failing).rejects.toThrow(/policy\.plugins\.1\.config/);
+    expect(closed).toEqual(['closing']);
+  });
 });

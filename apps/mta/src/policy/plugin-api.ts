@@ -1,5 +1,5 @@
 import type { HookResult, PolicyStage, TagHeader } from '@elemta/domain';
-import type { LookupResult, LookupType } from '@elemta/infra/dns';
+import type { LookupResult, LookupType, MailResolverSettings } from '@elemta/infra/dns';
 import type { Pool } from '@elemta/infra/postgres';
 
 export type { HookResult, PolicyStage, TagHeader };
@@ -75,7 +75,11 @@ export type Hooks = { [S in PolicyStage]?: Hook<S> } & { close?: () => Promise<v
 /** What a plugin's `setup` may use: Elemta's own resolver and database, never new clients of its own. */
 export type PluginServices = Readonly<{
   /** The production resolver (same servers, same TTL cache as delivery), in node's `dns.promises.resolve` shapes. */
-  dns: Readonly<{ lookup: <T extends LookupType>(name: string, type: T) => Promise<LookupResult<T>> }>;
+  dns: Readonly<{
+    lookup: <T extends LookupType>(name: string, type: T) => Promise<LookupResult<T>>;
+    /** The resolver's settings, to build the same resolver on a worker thread (see `MailResolver.settings`). */
+    settings?: MailResolverSettings;
+  }>;
   /** Elemta's PostgreSQL pool, for state shared by every node (rate limits, greylisting). */
   db: Pool;
   log: PluginLog;

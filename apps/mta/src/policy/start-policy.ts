@@ -17,7 +17,7 @@ export const startPolicy = async (deps: {
 }): Promise<PolicyPipeline> => {
   const log = deps.log.child({ component: 'policy' });
   const plugins = await loadPlugins(deps.config.policy, deps.registry ?? builtInPlugins, {
-    dns: { lookup: (name, type) => deps.resolver.lookup(name, type) },
+    dns: { lookup: (name, type) => deps.resolver.lookup(name, type), ...(deps.resolver.settings ? { settings: deps.resolver.settings } : {}) },
     db: deps.pool, log, hostname: deps.config.hostname, node: deps.config.node, dataDir: deps.config.dataDir, now: () => new Date(),
   }, deps.listenerNames);
   if (plugins.length > 0) log.info({ plugins: plugins.map((p) => p.name) }, 'policy plugins loaded');

@@ -3,7 +3,8 @@ import { createMailResolver, type MailResolver } from '@elemta/infra/dns';
 import {
   dkimSignTestMessage, generateDkimKey, mailAuthZones, mergeTestZones, spfRecord, startTestDnsServer, type DkimTestKey, type TestDnsServer,
 } from '@elemta/infra/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultVerificationThreads } from '@elemta/infra/mailauth';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HookResult, Hooks, PluginServices, SessionView, TransactionView } from '../plugin-api.js';
 import { hookContext, messageView } from '../testing/hook-context.js';
 import { AUTHENTICATION_ANNOTATION, emailAuthPlugin } from './email-auth.plugin.js';
@@ -14,14 +15,22 @@ let resolver: MailResolver;
 let key: DkimTestKey;
 
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+// With the resolver's settings, as `elemta serve` gives them: verification runs on the plugin's worker thread.
 const services = (): PluginServices => ({
-  dns: { lookup: (name, type) => resolver.lookup(name, type) },
+  dns: { lookup: (name, type) => resolver.lookup(name, type), ...(resolver.settings ? { settings: resolver.settings } : {}) },
   db: null as never, // the plugin keeps no state
   log: silent, hostname: HOSTNAME, node: 'node-1', dataDir: '/nonexistent', now: () => new Date(),
 });
 
-const hooksFor = async (config: unknown): Promise<Hooks> =>
-  emailAuthPlugin.setup(emailAuthPlugin.parseConfig!(config), services());
+const opened: Hooks[] = [];
+const hooksFor = async (config: unknown): Promise<Hooks> => {
+  const hooks = await emailAuthPlugin.setup(emailAuthPlugin.parseConfig!(config), services());
+  opened.push(hooks);
+  return hooks;
+};
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((hooks) => hooks.close?.()));
+});
 
 const message = (from: string) => [
   // Elemta's own Received field comes first in what the data stage sees.
@@ -160,9 +169,11 @@ describe('email-auth plugin', () => {
   it('reports spf=temperror, not a failure, when the resolver cannot reach DNS', async () => {
     const unreachable = createMailResolver({ servers: ['127.0.0.1:9'], timeoutMs: 200, tries: 1 });
     try {
+      // a resolver without settings: verified on this thread, through its lookups
       const hooks = await emailAuthPlugin.setup(emailAuthPlugin.parseConfig!({ dmarc: 'enforce' }), {
         ...services(), dns: { lookup: (name, type) => unreachable.lookup(name, type) },
       });
+      opened.push(hooks);
       const result = await run(hooks, message('alice@sender.test'));
       expect(result).toMatchObject({ kind: 'tag', reason: 'spf=temperror dkim=none dmarc=temperror arc=none' });
     } finally {
@@ -173,6 +184,9 @@ describe('email-auth plugin', () => {
   it('refuses a config with unknown keys or values, naming them', () => {
     expect(() => emailAuthPlugin.parseConfig!({ dmarc: 'strict' })).toThrow(/dmarc/);
     expect(() => emailAuthPlugin.parseConfig!({ bimi: true })).toThrow(/bimi/);
-    expect(emailAuthPlugin.parseConfig!(undefined)).toEqual({ dmarc: 'record', verifyTrusted: false });
+    expect(() => emailAuthPlugin.parseConfig!({ threads: -1 })).toThrow(/threads/);
+    expect(() => emailAuthPlugin.parseConfig!({ threads: 1.5 })).toThrow(/threads/);
+    expect(emailAuthPlugin.parseConfig!({ threads: 0 })).toMatchObject({ threads: 0 });
+    expect(emailAuthPlugin.parseConfig!(undefined)).toEqual({ dmarc: 'record', verifyTrusted: false, threads: defaultVerificationThreads() });
   });
 });

@@ -1,5 +1,7 @@
 import { AUTHENTICATION_ANNOTATION } from '@elemta/domain';
-import { toAuthenticationResults, verifyMessage, type VerificationResult } from '@elemta/infra/mailauth';
+import {
+  createVerificationPool, defaultVerificationThreads, toAuthenticationResults, type VerificationResult,
+} from '@elemta/infra/mailauth';
 import { z } from 'zod';
 import { definePlugin, type HookResult, type TagHeader } from '../plugin-api.js';
 
@@ -14,6 +16,11 @@ const configSchema = z.strictObject({
   dmarc: z.enum(['record', 'tag', 'enforce']).default('record'),
   /** Also check sessions of authenticated users and trusted networks (skipped by default: they are our own senders). */
   verifyTrusted: z.boolean().default(false),
+  /**
+   * Worker threads that parse, hash and check messages, off the event loop that serves SMTP sessions; 0 checks on
+   * that loop. Default: one per core beyond the first, at most 4 (at least 1).
+   */
+  threads: z.number().int().min(0).max(64).default(defaultVerificationThreads),
 });
 
 export type EmailAuthConfig = z.infer<typeof configSchema>;
@@ -32,19 +39,28 @@ export const emailAuthPlugin = definePlugin<EmailAuthConfig>({
   },
   // SPF alone may take ten lookups one after another (RFC 7208 §4.6.4), and mailauth cannot be cancelled.
   timeoutMs: 20_000,
-  setup: (config, services) => ({
-    data: async ({ session, transaction, args }) => {
+  setup: (config, services) => {
+    // threads build their resolver from the node's settings; a resolver without them (a test's) keeps to this thread
+    const resolver = services.dns.settings;
+    const pool = createVerificationPool({
+      threads: resolver === undefined ? 0 : config.threads, lookup: services.dns.lookup, ...(resolver ? { resolver } : {}),
+      onThreadExit: (err) => services.log.error({ err }, 'an email-auth verification thread stopped; a new one replaces it'),
+    });
+    return {
+    data: async ({ session, transaction, args, signal }) => {
       // Messages submitted through the API have no SMTP client whose identity could be checked.
       if (session === null) return { kind: 'continue' };
       // As Rspamd does for local and authenticated senders: their mail is ours, and SPF would fail it from a laptop.
       if (!config.verifyTrusted && (session.authUser !== null || session.trustedNetwork)) return { kind: 'continue' };
-      const result = await verifyMessage(args.message.raw, {
+      const result = await pool.verify(args.message.raw, {
         clientIp: session.client.address, helo: session.client.helo, mailFrom: transaction?.mailFrom ?? '',
-        mtaHostname: services.hostname, lookup: services.dns.lookup,
-      });
+        mtaHostname: services.hostname,
+      }, signal);
       return verdictFor(result, config.dmarc);
     },
-  }),
+    close: () => pool.close(),
+    };
+  },
 });
 
 /** The hook result for one verification under a `dmarc` mode. */

@@ -1,0 +1,105 @@
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { MailResolverSettings } from '../dns/index.js';
+import { verifyMessage, type VerificationResult, type VerifyLookup } from './verify-message.js';
+import type { VerifyJob, VerifyJobInput, VerifyOutcome, VerifyWorkerData } from './verify-protocol.js';
+
+export type { VerifyJobInput } from './verify-protocol.js';
+
+export type VerificationPoolOptions = Readonly<{
+  /** Verification threads; 0 verifies on the calling thread (its event loop then waits for every message's parse). */
+  threads: number;
+  /** The lookups of verification on the calling thread. */
+  lookup: VerifyLookup;
+  /** Needed when `threads` > 0: each thread builds its resolver from them (same servers, a cache of its own). */
+  resolver?: MailResolverSettings;
+  /** A thread stopped (an uncaught error, out of memory): its jobs have failed, and a new thread takes its place. */
+  onThreadExit?: (err: Error) => void;
+}>;
+
+export type VerificationPool = Readonly<{
+  /** `verifyMessage` on one of the threads; `signal` abandons the wait (mailauth itself cannot be interrupted). */
+  verify: (raw: Uint8Array, input: VerifyJobInput, signal?: AbortSignal) => Promise<VerificationResult>;
+  /** Stops the threads; jobs still running fail. */
+  close: () => Promise<void>;
+}>;
+
+/**
+ * One thread per core beyond the first, the first being the SMTP event loop's, at most 4; none on a single core.
+ * On the 2-core benchmark machine one thread beat none and two (bench/accept, README).
+ */
+export const defaultVerificationThreads = (): number => Math.min(4, availableParallelism() - 1);
+
+type Job = { resolve: (value: VerificationResult) => void; reject: (err: Error) => void; done: () => void };
+type Thread = { worker: Worker; jobs: Map<number, Job> };
+
+const workerFile = createRequire(import.meta.url).resolve('@elemta/infra/mailauth/verify-worker');
+
+/**
+ * SPF, DKIM, DMARC and ARC checks (`verifyMessage`) on worker threads, so that parsing and hashing messages and
+ * parsing keys never hold up the SMTP sessions on the main event loop. Jobs go to the thread with the fewest running;
+ * the message is copied to it, and it does its own lookups.
+ */
+export const createVerificationPool = (options: VerificationPoolOptions): VerificationPool => {
+  if (!Number.isInteger(options.threads) || options.threads < 0) throw new Error(`threads must be a whole number ≥ 0, not ${options.threads}`);
+  if (options.threads === 0) {
+    return { verify: (raw, input) => verifyMessage(raw, { ...input, lookup: options.lookup }), close: async () => {} };
+  }
+  const workerData: VerifyWorkerData | undefined = options.resolver && { resolver: options.resolver };
+  if (workerData === undefined) throw new Error('verification threads need the resolver settings');
+  const threads: Thread[] = [];
+  let nextJob = 0;
+  let closed = false;
+
+  const start = (): Thread => {
+    const thread: Thread = { worker: new Worker(workerFile, { workerData }), jobs: new Map() };
+    thread.worker.unref(); // never what keeps a process alive: the listeners are
+    let failure: Error | null = null;
+    thread.worker.on('message', (outcome: VerifyOutcome) => {
+      const job = thread.jobs.get(outcome.id);
+      if (job === undefined) return; // abandoned (aborted)
+      job.done();
+      if (outcome.ok) job.resolve(outcome.value);
+      else job.reject(Object.assign(new Error(outcome.error.message), { name: outcome.error.name }));
+    });
+    thread.worker.on('error', (err) => { failure = err; });
+    thread.worker.on('exit', (code) => {
+      threads.splice(threads.indexOf(thread), 1);
+      const err = new Error(`verification thread stopped (exit code ${code})${failure ? `: ${failure.message}` : ''}`, { cause: failure });
+      for (const job of [...thread.jobs.values()]) { job.done(); job.reject(err); }
+      if (!closed) options.onThreadExit?.(err);
+    });
+    threads.push(thread);
+    return thread;
+  };
+
+  // Started now, so the first message does not wait for a thread to load mailauth.
+  for (let i = 0; i < options.threads; i++) start();
+
+  const pick = (): Thread => {
+    // a thread that stopped is replaced here, at the next job, so a thread that cannot start does not spin
+    while (threads.length < options.threads) start();
+    return threads.reduce((best, t) => (t.jobs.size < best.jobs.size ? t : best));
+  };
+
+  return {
+    verify: (raw, input, signal) => new Promise<VerificationResult>((resolve, reject) => {
+      if (closed) return reject(new Error('the verification pool is closed'));
+      if (signal?.aborted) return reject(signal.reason as Error);
+      const thread = pick();
+      const id = nextJob++;
+      const onAbort = (): void => { done(); reject(signal?.reason as Error); };
+      const done = (): void => { thread.jobs.delete(id); signal?.removeEventListener('abort', onAbort); };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      thread.jobs.set(id, { resolve, reject, done });
+      // A copy of just the message's bytes, handed over: cloning `raw` itself would copy its whole backing buffer.
+      const bytes = new Uint8Array(raw);
+      thread.worker.postMessage({ id, raw: bytes, input } satisfies VerifyJob, [bytes.buffer]);
+    }),
+    close: async () => {
+      closed = true;
+      await Promise.all(threads.map((t) => t.worker.terminate()));
+    },
+  };
+};
