@@ -28,6 +28,7 @@ export const createDkimKeyCache = (original: GetPublicKey, maxEntries = 1000): D
   let hits = 0;
   let misses = 0;
   const getPublicKey: GetPublicKey = async (type, name, minBitLength, resolver) => {
+    if (typeof resolver !== 'function') return original(type, name, minBitLength, resolver); // mailauth's system-DNS fallback
     const answer = await resolver(name, 'TXT');
     const key = `${type}\n${minBitLength ?? ''}\n${JSON.stringify(answer)}`;
     const cached = entries.get(key);
@@ -47,5 +48,9 @@ export const createDkimKeyCache = (original: GetPublicKey, maxEntries = 1000): D
   return { getPublicKey, stats: () => ({ hits, misses, entries: entries.size }) };
 };
 
-const asKeyObject = (publicKey: unknown): unknown =>
-  typeof publicKey === 'string' || Buffer.isBuffer(publicKey) ? createPublicKey(publicKey) : (publicKey as KeyObject);
+/** A key object that still reads as the PEM mailauth made: its verifiers copy `publicKey.toString()` into results. */
+const asKeyObject = (publicKey: unknown): unknown => {
+  if (typeof publicKey !== 'string' && !Buffer.isBuffer(publicKey)) return publicKey as KeyObject;
+  const pem = publicKey.toString();
+  return Object.defineProperty(createPublicKey(pem), 'toString', { value: () => pem });
+};

@@ -8,8 +8,8 @@ import { createDkimKeyCache, type DkimKeyCacheStats, type GetPublicKey } from '.
  * - SPF and DMARC results are reused while every DNS answer they read is unchanged (check-memo.ts).
  * mailauth's modules take these functions from `lib/tools`, `lib/spf` and `lib/dmarc` when they are first loaded, so
  * the replacements are put in place before `mailauth` itself is required; every module of ours reaches mailauth
- * through this one. The version is pinned (4.13.3); `verify-message.int.test.ts` checks that the replacements are the
- * ones in use and that a changed record is seen.
+ * through this one. The version is pinned (4.13.3); `verify-caches.int.test.ts` checks that the replacements are the
+ * ones in use and that a changed record is seen. Results handed out again are shared objects: callers only read them.
  */
 const require = createRequire(import.meta.url);
 
@@ -21,8 +21,10 @@ type SpfOptions = { ip?: string; helo?: string; sender?: string; mta?: string; m
 const spfModule = require('mailauth/lib/spf') as { spf: MemoizableCheck<SpfOptions, unknown> };
 const spfMemo = createCheckMemo(spfModule.spf, {
   keyOf: (o) => JSON.stringify([o.ip, o.helo, o.sender, o.mta, o.maxResolveCount, o.maxVoidCount]),
-  // RFC 7208 §7.3: the %{t} macro expands to the current time
-  reusable: (answers) => !answers.some((a) => /%\{t/i.test(a)),
+  // RFC 7208 §7.3: the %{t} macro expands to the current time (looked for in each record's joined strings, as
+  // mailauth reads them: a long record may split the macro between two strings)
+  reusable: (reads) => !reads.some((r) => r.rrtype === 'TXT' && Array.isArray(r.value)
+    && r.value.some((row: unknown) => /%\{t/i.test(Array.isArray(row) ? row.join('') : String(row)))),
 });
 spfModule.spf = spfMemo.check;
 
@@ -40,6 +42,10 @@ const dmarcMemo = createCheckMemo(dmarcModule.dmarc, {
 dmarcModule.dmarc = dmarcMemo.check;
 
 export const mailauth = require('mailauth') as typeof import('mailauth');
+
+/** False when mailauth was loaded before this module (its verifiers then hold the original functions). */
+export const mailauthCachesActive: boolean =
+  (mailauth as unknown as { spf: unknown; dmarc: unknown }).spf === spfMemo.check && (mailauth as unknown as { dmarc: unknown }).dmarc === dmarcMemo.check;
 
 export type MailauthCacheStats = Readonly<{ keys: DkimKeyCacheStats; spf: CheckMemoStats; dmarc: CheckMemoStats }>;
 

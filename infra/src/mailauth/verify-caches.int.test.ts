@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMailResolver, type MailResolver } from '../dns/index.js';
 import { startTestDnsServer, type TestDnsServer } from '../testing/dns-test-server.js';
 import { dkimKeyRecord, dkimSignTestMessage, generateDkimKey, type DkimTestKey } from '../testing/mail-auth-zones.js';
-import { mailauthCacheStats, type MailauthCacheStats } from './mailauth-library.js';
+import { mailauth, mailauthCacheStats, mailauthCachesActive, type MailauthCacheStats } from './mailauth-library.js';
 import { verifyMessage, type VerifyMessageInput } from './verify-message.js';
 
 // The key cache and the SPF/DMARC memos (mailauth-library.ts) must change nothing but the cost: the records here have
@@ -51,6 +51,18 @@ afterAll(async () => {
 });
 
 describe('mailauth with cached keys and memoized SPF and DMARC', () => {
+  it('is the mailauth in use, and its results still carry the key as PEM', async () => {
+    expect(mailauthCachesActive).toBe(true);
+    for (let i = 0; i < 2; i++) { // parsed, then from the cache
+      const { dkim } = await mailauth.authenticate(await signed(), {
+        ip: '127.0.0.1', helo: 'mail.memo.test', sender: 'ann@memo.test', mta: 'mx.elemta.test', disableBimi: true,
+        resolver: (async (name: string, type: string) => resolver.lookup(name, type as 'TXT')) as never,
+      });
+      expect(dkim.results[0]?.status.result).toBe('pass');
+      expect(String((dkim.results[0] as { publicKey?: unknown }).publicKey)).toMatch(/^-----BEGIN RSA PUBLIC KEY-----/);
+    }
+  });
+
   it('reuses the parsed key and the SPF and DMARC results for the next message, with the same outcome', async () => {
     await verifyMessage(await signed(), input());
     const before = mailauthCacheStats();
@@ -90,6 +102,30 @@ describe('mailauth with cached keys and memoized SPF and DMARC', () => {
     const restored = await verifyMessage(await signed(), input());
     expect(restored.spf.result).toBe('pass');
     expect(restored.dmarc.policy).toBe('reject');
+  });
+
+  it('asks once when a record it relied on stops answering, and gives temperror', async () => {
+    await verifyMessage(await signed(), input());
+    dns.setZone('memo.test', 'TIMEOUT');
+    dns.clearQueries();
+    try {
+      const result = await verifyMessage(await signed(), input());
+      expect(result.spf.result).toBe('temperror');
+      expect(dns.queryCount('memo.test', 'TXT')).toBe(1); // the check of the memo's answer is the evaluation's answer
+    } finally {
+      dns.setZone('memo.test', zones()['memo.test']);
+    }
+  });
+
+  it('does not reuse a result whose record uses the time macro, even split between two strings', async () => {
+    dns.setZone('memo.test', { TXT: [['v=spf1 ip4:127.0.0.0/8 exists:%', '{t}.time.memo.test -all']], ttl: 0 });
+    try {
+      const before = mailauthCacheStats();
+      for (let i = 0; i < 2; i++) expect((await verifyMessage(await signed(), input())).spf.result).toBe('pass');
+      expect(delta(before).spf).toEqual({ hits: 0, misses: 2 });
+    } finally {
+      dns.setZone('memo.test', zones()['memo.test']);
+    }
   });
 
   it('never reuses a result that met a temporary DNS failure', async () => {

@@ -19,7 +19,7 @@ export type VerificationPoolOptions = Readonly<{
 }>;
 
 export type VerificationPool = Readonly<{
-  /** `verifyMessage` on one of the threads; `signal` abandons the wait (mailauth itself cannot be interrupted). */
+  /** `verifyMessage` on one of the threads; `signal` abandons the wait there (mailauth itself cannot be interrupted). */
   verify: (raw: Uint8Array, input: VerifyJobInput, signal?: AbortSignal) => Promise<VerificationResult>;
   /** Stops the threads; jobs still running fail. */
   close: () => Promise<void>;
@@ -34,7 +34,8 @@ export const defaultVerificationThreads = (): number => Math.min(4, availablePar
 type Job = { resolve: (value: VerificationResult) => void; reject: (err: Error) => void; done: () => void };
 type Thread = { worker: Worker; jobs: Map<number, Job> };
 
-const workerFile = createRequire(import.meta.url).resolve('@elemta/infra/mailauth/verify-worker');
+/** The compiled worker (dist/mailauth/verify-worker.js), also when this module runs from its sources under a test runner. */
+const workerFile = (): string => createRequire(import.meta.url).resolve('@elemta/infra/mailauth/verify-worker');
 
 /**
  * SPF, DKIM, DMARC and ARC checks (`verifyMessage`) on worker threads, so that parsing and hashing messages and
@@ -48,13 +49,14 @@ export const createVerificationPool = (options: VerificationPoolOptions): Verifi
   }
   const workerData: VerifyWorkerData | undefined = options.resolver && { resolver: options.resolver };
   if (workerData === undefined) throw new Error('verification threads need the resolver settings');
+  const file = workerFile();
   const threads: Thread[] = [];
   let nextJob = 0;
   let closed = false;
 
   const start = (): Thread => {
-    const thread: Thread = { worker: new Worker(workerFile, { workerData }), jobs: new Map() };
-    thread.worker.unref(); // never what keeps a process alive: the listeners are
+    const thread: Thread = { worker: new Worker(file, { workerData }), jobs: new Map() };
+    thread.worker.unref(); // an idle thread never keeps the process alive; one with jobs does (see `verify`)
     let failure: Error | null = null;
     thread.worker.on('message', (outcome: VerifyOutcome) => {
       const job = thread.jobs.get(outcome.id);
@@ -75,7 +77,13 @@ export const createVerificationPool = (options: VerificationPoolOptions): Verifi
   };
 
   // Started now, so the first message does not wait for a thread to load mailauth.
-  for (let i = 0; i < options.threads; i++) start();
+  try {
+    for (let i = 0; i < options.threads; i++) start();
+  } catch (err) {
+    closed = true;
+    for (const thread of threads) void thread.worker.terminate();
+    throw err;
+  }
 
   const pick = (): Thread => {
     // a thread that stopped is replaced here, at the next job, so a thread that cannot start does not spin
@@ -90,12 +98,21 @@ export const createVerificationPool = (options: VerificationPoolOptions): Verifi
       const thread = pick();
       const id = nextJob++;
       const onAbort = (): void => { done(); reject(signal?.reason as Error); };
-      const done = (): void => { thread.jobs.delete(id); signal?.removeEventListener('abort', onAbort); };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      thread.jobs.set(id, { resolve, reject, done });
+      const done = (): void => {
+        thread.jobs.delete(id);
+        if (thread.jobs.size === 0) thread.worker.unref();
+        signal?.removeEventListener('abort', onAbort);
+      };
       // A copy of just the message's bytes, handed over: cloning `raw` itself would copy its whole backing buffer.
       const bytes = new Uint8Array(raw);
-      thread.worker.postMessage({ id, raw: bytes, input } satisfies VerifyJob, [bytes.buffer]);
+      try {
+        thread.worker.postMessage({ id, raw: bytes, input } satisfies VerifyJob, [bytes.buffer]);
+      } catch (err) {
+        return reject(err as Error);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (thread.jobs.size === 0) thread.worker.ref();
+      thread.jobs.set(id, { resolve, reject, done });
     }),
     close: async () => {
       closed = true;

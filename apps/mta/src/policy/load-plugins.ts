@@ -36,7 +36,7 @@ export const loadPlugins = async (
     await loadEach(config, registry, services, listenerNames, loaded);
   } catch (err) {
     // start-up stops: release what the plugins set up so far (threads, timers)
-    await Promise.allSettled(loaded.map((plugin) => plugin.hooks.close?.()));
+    await Promise.allSettled(loaded.map(async (plugin) => plugin.hooks.close?.()));
     throw err;
   }
   return loaded;

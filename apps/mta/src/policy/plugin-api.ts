@@ -72,7 +72,10 @@ export type HookContext<S extends PolicyStage = PolicyStage> = Readonly<{
 export type Hook<S extends PolicyStage> = (ctx: HookContext<S>) => HookResult | undefined | Promise<HookResult | undefined>;
 export type Hooks = { [S in PolicyStage]?: Hook<S> } & { close?: () => Promise<void> | void };
 
-/** What a plugin's `setup` may use: Elemta's own resolver and database, never new clients of its own. */
+/**
+ * What a plugin's `setup` may use: Elemta's own resolver and database, never new clients of its own (a worker thread
+ * builds its resolver from `dns.settings`, as email-auth's do).
+ */
 export type PluginServices = Readonly<{
   /** The production resolver (same servers, same TTL cache as delivery), in node's `dns.promises.resolve` shapes. */
   dns: Readonly<{

@@ -18,7 +18,7 @@ const configSchema = z.strictObject({
   verifyTrusted: z.boolean().default(false),
   /**
    * Worker threads that parse, hash and check messages, off the event loop that serves SMTP sessions; 0 checks on
-   * that loop. Default: one per core beyond the first, at most 4 (at least 1).
+   * that loop. Default: one per core beyond the first, at most 4 (none on a single core).
    */
   threads: z.number().int().min(0).max(64).default(defaultVerificationThreads),
 });
@@ -42,12 +42,13 @@ export const emailAuthPlugin = definePlugin<EmailAuthConfig>({
   setup: (config, services) => {
     // threads build their resolver from the node's settings; a resolver without them (a test's) keeps to this thread
     const resolver = services.dns.settings;
+    if (resolver === undefined && config.threads > 0) services.log.debug({ threads: config.threads }, 'email-auth verifies on the event loop: the resolver has no settings to rebuild it on a thread');
     const pool = createVerificationPool({
       threads: resolver === undefined ? 0 : config.threads, lookup: services.dns.lookup, ...(resolver ? { resolver } : {}),
       onThreadExit: (err) => services.log.error({ err }, 'an email-auth verification thread stopped; a new one replaces it'),
     });
     return {
-    data: async ({ session, transaction, args, signal }) => {
+    data: async ({ session, transaction, args }) => {
       // Messages submitted through the API have no SMTP client whose identity could be checked.
       if (session === null) return { kind: 'continue' };
       // As Rspamd does for local and authenticated senders: their mail is ours, and SPF would fail it from a laptop.
@@ -55,7 +56,7 @@ export const emailAuthPlugin = definePlugin<EmailAuthConfig>({
       const result = await pool.verify(args.message.raw, {
         clientIp: session.client.address, helo: session.client.helo, mailFrom: transaction?.mailFrom ?? '',
         mtaHostname: services.hostname,
-      }, signal);
+      }); // no signal: after a timeout or the end of the session the result is simply not used
       return verdictFor(result, config.dmarc);
     },
     close: () => pool.close(),
