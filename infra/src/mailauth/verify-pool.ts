@@ -76,17 +76,10 @@ export const createVerificationPool = (options: VerificationPoolOptions): Verifi
     return thread;
   };
 
-  // Started now, so the first message does not wait for a thread to load mailauth.
-  try {
-    for (let i = 0; i < options.threads; i++) start();
-  } catch (err) {
-    closed = true;
-    for (const thread of threads) void thread.worker.terminate();
-    throw err;
-  }
-
+  // Threads start with the first job: a node whose clients are all trusted (never checked) keeps no thread and no
+  // second copy of mailauth in memory.
   const pick = (): Thread => {
-    // a thread that stopped is replaced here, at the next job, so a thread that cannot start does not spin
+    // also where a thread that stopped is replaced, at the next job, so a thread that cannot start does not spin
     while (threads.length < options.threads) start();
     return threads.reduce((best, t) => (t.jobs.size < best.jobs.size ? t : best));
   };
