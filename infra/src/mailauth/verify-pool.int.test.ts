@@ -69,15 +69,9 @@ describe('createVerificationPool', () => {
     expect(result.dkim.result).toBe('pass');
   });
 
-  it('stops waiting when the signal aborts, and fails jobs once closed', async () => {
+  it('fails jobs once closed', async () => {
     const verifying = pool(1);
-    const aborted = new AbortController();
-    const waiting = verifying.verify(await signed(), { ...job, mailFrom: 'ann@slow.test' }, aborted.signal);
-    aborted.abort(new Error('hook timed out'));
-    await expect(waiting).rejects.toThrow('hook timed out');
-    // the thread itself goes on and serves the next job
     expect((await verifying.verify(await signed(), job)).dkim.result).toBe('pass');
-
     await verifying.close();
     await expect(verifying.verify(await signed(), job)).rejects.toThrow('the verification pool is closed');
   });

@@ -19,8 +19,8 @@ export type VerificationPoolOptions = Readonly<{
 }>;
 
 export type VerificationPool = Readonly<{
-  /** `verifyMessage` on one of the threads; `signal` abandons the wait there (mailauth itself cannot be interrupted). */
-  verify: (raw: Uint8Array, input: VerifyJobInput, signal?: AbortSignal) => Promise<VerificationResult>;
+  /** `verifyMessage` on one of the threads (mailauth cannot be interrupted: a caller that stops waiting drops the result). */
+  verify: (raw: Uint8Array, input: VerifyJobInput) => Promise<VerificationResult>;
   /** Stops the threads; jobs still running fail. */
   close: () => Promise<void>;
 }>;
@@ -31,7 +31,7 @@ export type VerificationPool = Readonly<{
  */
 export const defaultVerificationThreads = (): number => Math.min(4, availableParallelism() - 1);
 
-type Job = { resolve: (value: VerificationResult) => void; reject: (err: Error) => void; done: () => void };
+type Job = { resolve: (value: VerificationResult) => void; reject: (err: Error) => void };
 type Thread = { worker: Worker; jobs: Map<number, Job> };
 
 /** The compiled worker (dist/mailauth/verify-worker.js), also when this module runs from its sources under a test runner. */
@@ -60,8 +60,8 @@ export const createVerificationPool = (options: VerificationPoolOptions): Verifi
     let failure: Error | null = null;
     thread.worker.on('message', (outcome: VerifyOutcome) => {
       const job = thread.jobs.get(outcome.id);
-      if (job === undefined) return; // abandoned (aborted)
-      job.done();
+      if (job === undefined) return;
+      settled(thread, outcome.id);
       if (outcome.ok) job.resolve(outcome.value);
       else job.reject(Object.assign(new Error(outcome.error.message), { name: outcome.error.name }));
     });
@@ -69,11 +69,17 @@ export const createVerificationPool = (options: VerificationPoolOptions): Verifi
     thread.worker.on('exit', (code) => {
       threads.splice(threads.indexOf(thread), 1);
       const err = new Error(`verification thread stopped (exit code ${code})${failure ? `: ${failure.message}` : ''}`, { cause: failure });
-      for (const job of [...thread.jobs.values()]) { job.done(); job.reject(err); }
+      for (const job of thread.jobs.values()) job.reject(err);
+      thread.jobs.clear();
       if (!closed) options.onThreadExit?.(err);
     });
     threads.push(thread);
     return thread;
+  };
+
+  const settled = (thread: Thread, id: number): void => {
+    thread.jobs.delete(id);
+    if (thread.jobs.size === 0) thread.worker.unref();
   };
 
   // Threads start with the first job: a node whose clients are all trusted (never checked) keeps no thread and no
@@ -85,17 +91,10 @@ export const createVerificationPool = (options: VerificationPoolOptions): Verifi
   };
 
   return {
-    verify: (raw, input, signal) => new Promise<VerificationResult>((resolve, reject) => {
+    verify: (raw, input) => new Promise<VerificationResult>((resolve, reject) => {
       if (closed) return reject(new Error('the verification pool is closed'));
-      if (signal?.aborted) return reject(signal.reason as Error);
       const thread = pick();
       const id = nextJob++;
-      const onAbort = (): void => { done(); reject(signal?.reason as Error); };
-      const done = (): void => {
-        thread.jobs.delete(id);
-        if (thread.jobs.size === 0) thread.worker.unref();
-        signal?.removeEventListener('abort', onAbort);
-      };
       // A copy of just the message's bytes, handed over: cloning `raw` itself would copy its whole backing buffer.
       const bytes = new Uint8Array(raw);
       try {
@@ -103,9 +102,8 @@ export const createVerificationPool = (options: VerificationPoolOptions): Verifi
       } catch (err) {
         return reject(err as Error);
       }
-      signal?.addEventListener('abort', onAbort, { once: true });
       if (thread.jobs.size === 0) thread.worker.ref();
-      thread.jobs.set(id, { resolve, reject, done });
+      thread.jobs.set(id, { resolve, reject });
     }),
     close: async () => {
       closed = true;

@@ -1,7 +1,8 @@
 import type { Logger } from '../logger/logger.js';
-import { certificateNames, readPemFile, verifyPair } from './pem-pair.js';
+import { certificateNames, readPemFile, verifyPair, type CertificateInfo } from './pem-pair.js';
 
-export type TlsCredentials = Readonly<{
+/** A pair ready to serve, with where it came from and what its certificate says. */
+export type TlsCredentials = CertificateInfo & Readonly<{
   key: string;
   cert: string;
   source: 'files' | 'self-signed';
@@ -9,11 +10,6 @@ export type TlsCredentials = Readonly<{
   keyFile: string;
   /** Self-signed only: made by this call rather than reused from an earlier start. */
   generated: boolean;
-  subject: string;
-  altNames: readonly string[];
-  fingerprint256: string;
-  notBefore: Date;
-  notAfter: Date;
 }>;
 
 export type CredentialFileOptions = Readonly<{ certFile: string; keyFile: string; hostname?: string | undefined; log: Logger; now?: (() => Date) | undefined }>;

@@ -58,7 +58,7 @@ const loadEach = async (
     try {
       if (definition.parseConfig) pluginConfig = definition.parseConfig(entry.config ?? {});
     } catch (cause) {
-      throw new ConfigError(`Invalid configuration:\n  ${key}.config: ${describe(cause)}`, [], { cause });
+      throw new ConfigError(`Invalid configuration:\n  ${key}.config: ${describeProblems(cause)}`, [], { cause });
     }
     const log = services.log as PluginServices['log'] & { child?: (b: object) => PluginServices['log'] };
     const hooks = await definition.setup(pluginConfig, { ...services, log: log.child ? log.child({ plugin: entry.name }) : log });
@@ -72,7 +72,7 @@ const loadEach = async (
 };
 
 /** A zod error as `path: message` pairs; anything else as its message. */
-const describe = (err: unknown): string => {
+export const describeProblems = (err: unknown): string => {
   const issues = (err as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
   if (Array.isArray(issues)) return issues.map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
   return (err as Error)?.message ?? String(err);

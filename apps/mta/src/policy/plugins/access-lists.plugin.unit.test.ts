@@ -3,18 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { Hooks, PluginServices } from '../plugin-api.js';
 import { hookContext } from '../testing/hook-context.js';
 import { accessListsPlugin } from './access-lists.plugin.js';
+import { configProblems } from '../testing/config-problems.js';
+import type { PluginDefinition } from '../plugin-api.js';
 
 const services = {} as PluginServices; // the plugin uses no services
 
-/** The problems of a config as start-up reports them (`path: message`, see load-plugins.ts). */
-const problems = (raw: unknown): string => {
-  try {
-    accessListsPlugin.parseConfig!(raw);
-    return '';
-  } catch (err) {
-    return (err as { issues: { path: PropertyKey[]; message: string }[] }).issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-  }
-};
+const problems = (raw: unknown): string => configProblems(accessListsPlugin as PluginDefinition<unknown>, raw);
 
 const hooksFor = async (raw: unknown): Promise<Hooks> => accessListsPlugin.setup(accessListsPlugin.parseConfig!(raw), services);
 
@@ -42,7 +36,7 @@ describe('access-lists config', () => {
       .toBe('clients.allow.0: must be an IP address or CIDR block such as "192.0.2.0/24" or "2001:db8::/32", got "192.0.2.0/33"'));
 
   it('refuses unknown keys', () => {
-    expect(problems({ sender: { deny: [] } })).toMatch(/^: Unrecognized key: "sender"/);
+    expect(problems({ sender: { deny: [] } })).toMatch(/^Unrecognized key: "sender"/);
     expect(problems({ senders: { block: [] } })).toMatch(/^senders: Unrecognized key: "block"/);
     expect(problems({ senders: 'example.org' })).toBe('senders: must be { allow: [...], deny: [...] }');
   });

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hooks, PluginServices, SessionView } from '../plugin-api.js';
 import { hookContext, messageView } from '../testing/hook-context.js';
 import { DNSBL_HELD_ANNOTATION, DNSBL_TAGS_ANNOTATION, dnsblPlugin } from './dnsbl.plugin.js';
+import { configProblems } from '../testing/config-problems.js';
+import type { PluginDefinition } from '../plugin-api.js';
 
 // 192.0.2.10 and 2001:db8::10 are listed; 192.0.2.20 is listed with a code the returnCodes filter leaves out.
 const V4 = '10.2.0.192';
@@ -54,14 +56,7 @@ const session = (address: string, overrides: Partial<SessionView> = {}): Partial
 const connect = async (hooks: Hooks, address: string, overrides: Partial<SessionView> = {}): Promise<HookResult> =>
   checkResult(await hooks.connect!({ ...hookContext('connect', {}, { session: session(address, overrides) }), log }));
 
-const problems = (raw: unknown): string => {
-  try {
-    dnsblPlugin.parseConfig!(raw);
-    return '';
-  } catch (err) {
-    return (err as { issues: { path: PropertyKey[]; message: string }[] }).issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-  }
-};
+const problems = (raw: unknown): string => configProblems(dnsblPlugin as PluginDefinition<unknown>, raw);
 
 describe('dnsbl config', () => {
   it('needs at least one zone', () => expect(problems({})).toMatch(/^zones: /));

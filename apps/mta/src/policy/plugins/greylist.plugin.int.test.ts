@@ -6,6 +6,8 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Hooks, PluginServices, SessionView } from '../plugin-api.js';
 import { hookContext } from '../testing/hook-context.js';
 import { greylistPlugin } from './greylist.plugin.js';
+import { configProblems } from '../testing/config-problems.js';
+import type { PluginDefinition } from '../plugin-api.js';
 
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const pools: Pool[] = [];
@@ -38,14 +40,7 @@ const rcpt = async (hooks: Hooks, attempt: Attempt = {}) => checkResult(await ho
   transaction: { mailFrom: attempt.sender ?? 'alice@example.org', params: {}, rcptTo: [] },
 })));
 
-const problems = (raw: unknown): string => {
-  try {
-    greylistPlugin.parseConfig!(raw);
-    return '';
-  } catch (err) {
-    return (err as { issues: { path: PropertyKey[]; message: string }[] }).issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-  }
-};
+const problems = (raw: unknown): string => configProblems(greylistPlugin as PluginDefinition<unknown>, raw);
 
 describe('greylist config', () => {
   it('has the usual defaults', () => expect(greylistPlugin.parseConfig!({})).toEqual({

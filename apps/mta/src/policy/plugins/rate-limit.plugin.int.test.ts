@@ -5,6 +5,8 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Hooks, PluginServices, SessionView, TransactionView } from '../plugin-api.js';
 import { hookContext } from '../testing/hook-context.js';
 import { rateLimitPlugin } from './rate-limit.plugin.js';
+import { configProblems } from '../testing/config-problems.js';
+import type { PluginDefinition } from '../plugin-api.js';
 
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const pools: Pool[] = [];
@@ -46,15 +48,7 @@ const rcpt = async (hooks: Hooks, sender: string, recipient: string) =>
 
 const kinds = (results: HookResult[]) => results.map((r) => r.kind);
 
-/** The problems of a config as start-up reports them (`path: message`, see load-plugins.ts). */
-const problems = (raw: unknown): string => {
-  try {
-    rateLimitPlugin.parseConfig!(raw);
-    return '';
-  } catch (err) {
-    return (err as { issues: { path: PropertyKey[]; message: string }[] }).issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-  }
-};
+const problems = (raw: unknown): string => configProblems(rateLimitPlugin as PluginDefinition<unknown>, raw);
 
 describe('rate-limit config', () => {
   it('needs at least one rule', () => expect(problems({})).toMatch(/^rules: /));
