@@ -119,6 +119,12 @@ describe('SMTP AUTH on the submission listener, end to end', () => {
     expect(JSON.stringify(admin.rows)).not.toMatch(/scrypt/);
   });
 
+  it('refuses a LOGIN user name holding control characters (NUL included) before it could reach an event', async () => {
+    const { code, response } = await refusal('ali\0ce', WRONG, 'LOGIN', '127.0.0.9');
+    expect([code, response]).toEqual([501, '501 5.5.4 Error: invalid userdata']);
+    expect((await authEvents()).filter((e) => e.user.startsWith('ali\0'))).toEqual([]);
+  });
+
   it('answers repeated failures more and more slowly, then 454 4.7.0 without checking the password', async () => {
     const attempts = [];
     for (let i = 0; i < MAX_FAILURES; i++) attempts.push(await refusal('alice@example.org', WRONG));

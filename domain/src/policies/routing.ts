@@ -33,10 +33,10 @@ export type RoutingContext = Readonly<{
 
 const noContext: RoutingContext = { mailFrom: '', header: () => null };
 
-/** The domain part of an address, lower-cased; '' when there is none. */
+/** The domain part of an address, lower-cased and without a trailing root dot (`example.org.`); '' when there is none. */
 export const domainOf = (address: string): string => {
   const at = address.lastIndexOf('@');
-  return at === -1 ? '' : address.slice(at + 1).toLowerCase();
+  return at === -1 ? '' : address.slice(at + 1).toLowerCase().replace(/\.$/, '');
 };
 
 const matches = (rule: ZoneRule, recipientDomain: string, context: RoutingContext): boolean =>

@@ -92,6 +92,7 @@ describe('planRecipients: zone rules', () => {
 
 describe('domainOf', () => {
   it('lower-cases the part after the last @', () => expect(domainOf('"a@b"@Example.NET')).toBe('example.net'));
+  it('drops the root dot of a fully qualified domain', () => expect(domainOf('bob@Example.NET.')).toBe('example.net'));
 
   it('is empty for an address without a domain', () => expect([domainOf('postmaster'), domainOf('')]).toEqual(['', '']));
 });

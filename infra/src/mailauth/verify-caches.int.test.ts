@@ -128,6 +128,17 @@ describe('mailauth with cached keys and memoized SPF and DMARC', () => {
     }
   });
 
+  it('parses a signing key once, however many messages it signs', async () => {
+    const before = mailauthCacheStats().signingKeys;
+    const first = await signed(keyB);
+    const second = await signed(keyB);
+    const after = mailauthCacheStats().signingKeys;
+    expect(after.misses - before.misses).toBeLessThanOrEqual(1); // keyB may have signed before, in another test
+    expect(after.hits - before.hits).toBeGreaterThanOrEqual(1);
+    expect(first.subarray(0, 15).toString()).toBe('DKIM-Signature:');
+    expect(second.equals(first)).toBe(false);
+  });
+
   it('never reuses a result that met a temporary DNS failure', async () => {
     const before = mailauthCacheStats();
     for (let i = 0; i < 2; i++) {

@@ -43,6 +43,26 @@ describe('GreylistStore', () => {
     expect(rows).toEqual([{ client_network: '192.0.2.0/24', sender: 'alice@example.org', recipient: 'bob@example.net', passed_count: 1 }]);
   });
 
+  it('reads without a transaction when the decision writes nothing, and locks only to write', async () => {
+    const { pool, one } = await nodes();
+    // withTransaction checks a client out with connect(); pool.query passes connect a callback
+    let transactions = 0;
+    const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
+    pool.connect = ((...args: unknown[]) => {
+      if (args.length === 0) transactions += 1;
+      return connect(...args);
+    }) as typeof pool.connect;
+    try {
+      await one.check(triplet(), settings); // first seen: written under the lock
+      expect(transactions).toBe(1);
+      const early = await one.check(triplet(), settings); // too early: nothing to write
+      expect(early.verdict).toMatchObject({ kind: 'defer', why: 'too-early' });
+      expect(transactions).toBe(1);
+    } finally {
+      pool.connect = connect as typeof pool.connect;
+    }
+  });
+
   it('decides concurrent first attempts one after the other: one first-seen, the others too early', async () => {
     const { one, two } = await nodes();
     const decisions = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).check(triplet(), settings)));

@@ -51,21 +51,25 @@ const toState = (row: StateRow): { triplet: GreylistRecord | null; client: Greyl
 });
 
 /**
- * Greylisting state shared by every node through PostgreSQL. Each check reads the triplet and its client network,
- * lets `decideGreylist` (@elemta/domain) decide on the database clock, and writes the result, all in one
- * transaction under an advisory lock on the triplet, so that concurrent attempts of one triplet on several nodes
- * are decided one after the other. Client counts grow by increments, so passes of different triplets of one
- * network never overwrite each other.
+ * Greylisting state shared by every node through PostgreSQL. Each check reads the triplet and its client network and
+ * lets `decideGreylist` (@elemta/domain) decide on the database clock. Most checks write nothing (a whitelisted client,
+ * a fresh passed triplet, a retry too early): those cost one query. Only a decision that writes is taken again, in a
+ * transaction under an advisory lock on the triplet, on a fresh read, so that concurrent attempts of one triplet on
+ * several nodes are decided one after the other. Client counts grow by increments, so passes of different triplets of
+ * one network never overwrite each other.
  */
 export class GreylistStore {
   constructor(private readonly pool: pg.Pool) {}
 
   async check(triplet: GreylistTriplet, settings: GreylistSettings): Promise<GreylistDecision> {
     const key = [triplet.clientNetwork, triplet.sender, triplet.recipient];
+    const { rows } = await this.pool.query<StateRow>(READ, key);
+    const unlocked = decideGreylist(toState(rows[0]!), settings);
+    if (!writes(unlocked)) return unlocked;
     return withTransaction(this.pool, async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, JSON.stringify(key)]);
-      const { rows } = await tx.query<StateRow>(READ, key);
-      const decision = decideGreylist(toState(rows[0]!), settings);
+      const { rows: locked } = await tx.query<StateRow>(READ, key);
+      const decision = decideGreylist(toState(locked[0]!), settings);
       if (decision.triplet) await saveTriplet(tx, key, decision.triplet);
       if (decision.client !== 'none') await saveClient(tx, triplet.clientNetwork, decision.client === 'newTriplet' ? 1 : 0);
       return decision;
@@ -87,6 +91,8 @@ export class GreylistStore {
     return (triplets.rowCount ?? 0) + (clients.rowCount ?? 0);
   }
 }
+
+const writes = (decision: GreylistDecision): boolean => decision.triplet !== null || decision.client !== 'none';
 
 const saveTriplet = (tx: pg.PoolClient, key: string[], record: GreylistRecord) => tx.query(
   `INSERT INTO greylist_triplets AS t (client_network, sender, recipient, first_seen, last_seen, passed_count)

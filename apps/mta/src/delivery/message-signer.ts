@@ -1,4 +1,4 @@
-import type { MessageAccepted } from '@elemta/domain';
+import { domainOf, type MessageAccepted } from '@elemta/domain';
 import type { ElemtaConfig } from '@elemta/infra/config';
 import type { Logger } from '@elemta/infra/logger';
 import { arcSealContext, arcSealMessage, dkimSignMessage, loadSigningKeys, type SigningKeys } from '@elemta/infra/mailauth';
@@ -31,8 +31,7 @@ export type SigningPolicy = Readonly<{
 
 /** The domain of an address, lower-cased; null for the null reverse-path or no `@`. */
 export const domainOfAddress = (address: string): string | null => {
-  const at = address.lastIndexOf('@');
-  const domain = at < 0 ? '' : address.slice(at + 1).replace(/[>\s]+$/, '').replace(/\.$/, '').toLowerCase();
+  const domain = domainOf(address.replace(/[>\s]+$/, ''));
   return domain.length > 0 ? domain : null;
 };
 

@@ -35,6 +35,16 @@ export type StageInput<S extends PolicyStage> = Readonly<{
   signal?: AbortSignal;
 }>;
 
+/** A child logger made on the first line a hook logs: most hooks never log, and a child per hook call costs. */
+const lazyChild = (parent: Log, bindings: object): PluginLog => {
+  let child: PluginLog | undefined;
+  const get = (): PluginLog => (child ??= parent.child ? parent.child(bindings) : parent);
+  return {
+    debug: (obj, msg) => get().debug(obj, msg), info: (obj, msg) => get().info(obj, msg),
+    warn: (obj, msg) => get().warn(obj, msg), error: (obj, msg) => get().error(obj, msg),
+  };
+};
+
 class HookTimeout extends Error {
   override readonly name = 'HookTimeout';
 }
@@ -63,7 +73,7 @@ export const createPolicyPipeline = (plugins: readonly LoadedPlugin[], deps: Pip
     const onAbort = () => controller.abort(input.signal?.reason);
     input.signal?.addEventListener('abort', onAbort, { once: true });
     const bindings = { plugin: plugin.name, stage, sessionId: input.session?.id ?? null };
-    const log = deps.log.child ? deps.log.child(bindings) : deps.log;
+    const log = lazyChild(deps.log, bindings);
     let timer: NodeJS.Timeout | undefined;
     const started = performance.now();
     try {

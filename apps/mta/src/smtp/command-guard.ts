@@ -80,8 +80,20 @@ export const checkCommandLine = (line: Buffer, facts: LineFacts): LineRefusal | 
 export const recordableCommand = (line: string, max = MAX_COMMAND_LINE): string =>
   line.slice(0, max).replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
-/** The parameters a connection advertises (or accepts without advertising, as SIZE), from the server options. */
-const paramsOf = (connection: SMTPConnection): { mail: Set<string>; rcpt: Set<string> } => {
+type Params = { mail: Set<string>; rcpt: Set<string> };
+const paramsByServer = new WeakMap<object, Params>();
+
+/**
+ * The parameters a connection advertises (or accepts without advertising, as SIZE), from the server's options: the
+ * same for every connection of a server, so worked out once per server.
+ */
+const paramsOf = (connection: SMTPConnection): Params => {
+  let params = paramsByServer.get(connection._server);
+  if (params === undefined) paramsByServer.set(connection._server, (params = serverParams(connection)));
+  return params;
+};
+
+const serverParams = (connection: SMTPConnection): Params => {
   const options = connection._server.options;
   const mail = new Set(['SIZE', 'REQUIRETLS']);
   const rcpt = new Set<string>();

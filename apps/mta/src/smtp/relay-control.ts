@@ -1,3 +1,4 @@
+import { domainOf } from '@elemta/domain';
 import { BlockList, isIP } from 'node:net';
 
 export type RelaySettings = Readonly<{
@@ -43,9 +44,8 @@ export const createRelayControl = (settings: RelaySettings) => {
     trusted: networkMatcher(settings.networks),
     /** Mail to this recipient is accepted from anyone: its domain is local or relayed. */
     acceptsFromAnyone: (recipient: string): boolean => {
-      const at = recipient.lastIndexOf('@');
-      if (at < 0) return false;
-      const domain = recipient.slice(at + 1).toLowerCase().replace(/\.$/, '');
+      const domain = domainOf(recipient);
+      if (domain === '') return false;
       return exact.has(domain) || suffixes.some((s) => domain.endsWith(s));
     },
   };

@@ -20,6 +20,7 @@ describe('relay control', () => {
   it('accepts local domains exactly and relay wildcards for sub-domains only', () => {
     expect(relay.acceptsFromAnyone('alice@example.org')).toBe(true);
     expect(relay.acceptsFromAnyone('alice@EXAMPLE.ORG')).toBe(true);
+    expect(relay.acceptsFromAnyone('alice@example.org.')).toBe(true);
     expect(relay.acceptsFromAnyone('alice@sub.example.org')).toBe(false);
     expect(relay.acceptsFromAnyone('bob@mx.partner.test')).toBe(true);
     expect(relay.acceptsFromAnyone('bob@partner.test')).toBe(false);

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { ipKey, userKey } from '../auth/auth-failures.js';
 
 export type AuthPolicy = Readonly<{
@@ -29,13 +28,6 @@ export type AuthDecision =
     delayMs: number;
     cause?: unknown;
   };
-
-/** 127.0.0.0/8, ::1, and IPv4 loopback mapped into IPv6. */
-export const isLoopback = (address: string): boolean => {
-  const v4 = address.replace(/^::ffff:/i, '');
-  if (isIP(v4) === 4) return v4.startsWith('127.');
-  return isIP(address) === 6 && /^(0{1,4}:){7}0{0,3}1$|^::1$/.test(address);
-};
 
 /** Delay of the reply to a failure after `previous` failures in the window: 0, 1, 2, 4, 8, 8, … times `baseMs`. */
 export const failureDelayMs = (previous: number, baseMs: number): number =>

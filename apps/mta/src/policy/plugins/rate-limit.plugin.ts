@@ -1,4 +1,4 @@
-import { slidingWindowRetryAfterSeconds } from '@elemta/domain';
+import { domainOf, slidingWindowRetryAfterSeconds } from '@elemta/domain';
 import { RateLimitStore, rateLimitMigrations, runMigrations, type RateLimitKey } from '@elemta/infra/postgres';
 import { z } from 'zod';
 import { definePlugin, type HookContext, type HookResult, type Hooks } from '../plugin-api.js';
@@ -57,9 +57,8 @@ const valueOf = (key: KeyKind, ctx: HookContext<LimitedStage>): string | null =>
     case 'auth-user': return ctx.session?.authUser ?? null;
     case 'sender': return senderOf(ctx);
     case 'sender-domain': {
-      const sender = senderOf(ctx);
-      const at = sender?.lastIndexOf('@') ?? -1;
-      return sender && at >= 0 ? sender.slice(at + 1).replace(/\.$/, '') : null;
+      const domain = domainOf(senderOf(ctx) ?? '');
+      return domain === '' ? null : domain;
     }
   }
 };
