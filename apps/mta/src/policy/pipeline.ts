@@ -15,8 +15,8 @@ export type LoadedPlugin = Readonly<{
 }>;
 
 type Log = PluginLog & { child?: (bindings: object) => PluginLog };
-type Counter = { inc: (labels: Record<string, string>) => void };
-type Histogram = { observe: (labels: Record<string, string>, value: number) => void };
+type Counter = { labels: (labels: Record<string, string>) => { inc: () => void } };
+type Histogram = { labels: (labels: Record<string, string>) => { observe: (value: number) => void } };
 
 export type PipelineDeps = Readonly<{
   log: Log;
@@ -36,14 +36,17 @@ export type StageInput<S extends PolicyStage> = Readonly<{
 }>;
 
 /** A child logger made on the first line a hook logs: most hooks never log, and a child per hook call costs. */
-const lazyChild = (parent: Log, bindings: object): PluginLog => {
+const lazyChild = (parent: Log, bindings: () => object): PluginLog => {
   let child: PluginLog | undefined;
-  const get = (): PluginLog => (child ??= parent.child ? parent.child(bindings) : parent);
+  const get = (): PluginLog => (child ??= parent.child ? parent.child(bindings()) : parent);
   return {
     debug: (obj, msg) => get().debug(obj, msg), info: (obj, msg) => get().info(obj, msg),
     warn: (obj, msg) => get().warn(obj, msg), error: (obj, msg) => get().error(obj, msg),
   };
 };
+
+const isThenable = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> =>
+  typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 
 class HookTimeout extends Error {
   override readonly name = 'HookTimeout';
@@ -67,39 +70,67 @@ export const createPolicyPipeline = (plugins: readonly LoadedPlugin[], deps: Pip
     return chain;
   };
 
+  // prom-client hashes a label set on every call: each plugin, stage and verdict gets its child once
+  const children = new Map<string, { inc: () => void } | { observe: (value: number) => void }>();
+  const verdicts = (plugin: string, stage: PolicyStage, verdict: string) => {
+    const key = `v\n${plugin}\n${stage}\n${verdict}`;
+    let child = children.get(key) as { inc: () => void } | undefined;
+    if (!child) children.set(key, child = deps.metrics.policyVerdicts.labels({ plugin, stage, verdict }));
+    return child;
+  };
+  const duration = (plugin: string, stage: PolicyStage) => {
+    const key = `d\n${plugin}\n${stage}`;
+    let child = children.get(key) as { observe: (value: number) => void } | undefined;
+    if (!child) children.set(key, child = deps.metrics.policyHookDuration.labels({ plugin, stage }));
+    return child;
+  };
+
+  /**
+   * One hook call. Its context's signal is made when the hook first reads it (built-in hooks never do); it aborts when
+   * the session ends or the hook times out. A hook that answers synchronously needs no timer: nothing could have
+   * interrupted it anyway.
+   */
   const runHook = async <S extends PolicyStage>(plugin: LoadedPlugin, stage: S, input: StageInput<S>, annotations: Record<string, string>): Promise<HookResult> => {
     const hook = plugin.hooks[stage] as ((ctx: HookContext<S>) => HookResult | undefined | Promise<HookResult | undefined>);
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(input.signal?.reason);
-    input.signal?.addEventListener('abort', onAbort, { once: true });
-    const bindings = { plugin: plugin.name, stage, sessionId: input.session?.id ?? null };
-    const log = lazyChild(deps.log, bindings);
+    let controller: AbortController | undefined;
+    let timedOut: HookTimeout | undefined;
+    const onAbort = () => controller?.abort(input.signal?.reason);
+    const signal = (): AbortSignal => {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (timedOut) controller.abort(timedOut);
+        else if (input.signal?.aborted) controller.abort(input.signal.reason);
+        else input.signal?.addEventListener('abort', onAbort, { once: true });
+      }
+      return controller.signal;
+    };
+    const bindings = () => ({ plugin: plugin.name, stage, sessionId: input.session?.id ?? null });
     let timer: NodeJS.Timeout | undefined;
     const started = performance.now();
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const err = new HookTimeout(`${plugin.name} ${stage} hook timed out after ${plugin.timeoutMs} ms`);
-          controller.abort(err);
-          reject(err);
-        }, plugin.timeoutMs);
-      });
       const ctx: HookContext<S> = {
         stage, session: input.session, transaction: input.transaction, args: input.args,
-        annotations: { ...annotations }, log, signal: controller.signal, now: deps.now(),
+        annotations: { ...annotations }, log: lazyChild(deps.log, bindings), get signal() { return signal(); }, now: deps.now(),
       };
-      const result = checkResult(await Promise.race([Promise.resolve().then(() => hook(ctx)), timeout]));
-      deps.metrics.policyVerdicts.inc({ plugin: plugin.name, stage, verdict: result.kind });
+      const answer = hook(ctx);
+      const result = checkResult(isThenable(answer) ? await Promise.race([answer, new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          timedOut = new HookTimeout(`${plugin.name} ${stage} hook timed out after ${plugin.timeoutMs} ms`);
+          controller?.abort(timedOut);
+          reject(timedOut);
+        }, plugin.timeoutMs);
+      })]) : answer);
+      verdicts(plugin.name, stage, result.kind).inc();
       return result;
     } catch (err) {
-      deps.metrics.policyVerdicts.inc({ plugin: plugin.name, stage, verdict: 'error' });
+      verdicts(plugin.name, stage, 'error').inc();
       const what = err instanceof HookTimeout ? 'timed out' : `failed: ${(err as Error)?.message ?? String(err)}`;
-      deps.log.error({ ...bindings, err, onError: plugin.onError }, `policy plugin ${plugin.name} ${what}`);
+      deps.log.error({ ...bindings(), err, onError: plugin.onError }, `policy plugin ${plugin.name} ${what}`);
       return failureResult(plugin.onError, `plugin ${plugin.name} ${what}`);
     } finally {
       clearTimeout(timer);
-      input.signal?.removeEventListener('abort', onAbort);
-      deps.metrics.policyHookDuration.observe({ plugin: plugin.name, stage }, (performance.now() - started) / 1000);
+      if (controller !== undefined) input.signal?.removeEventListener('abort', onAbort);
+      duration(plugin.name, stage).observe((performance.now() - started) / 1000);
     }
   };
 

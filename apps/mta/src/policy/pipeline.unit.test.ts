@@ -53,6 +53,31 @@ describe('policy pipeline', () => {
     expect(outcome).toMatchObject({ verdict: 'reject', decidedBy: 'next' });
   });
 
+  it("gives a hook the session's end through its signal: when it waits, and when it reads the signal after the end", async () => {
+    const session = new AbortController();
+    let waiting: AbortSignal | undefined;
+    let late: AbortSignal | undefined;
+    const { pipeline, metrics } = pipelineOf(
+      plugin('waits', { rcpt: (ctx) => new Promise((resolve) => {
+        waiting = ctx.signal;
+        ctx.signal.addEventListener('abort', () => resolve({ kind: 'continue' }));
+      }) }),
+      plugin('late', { rcpt: (ctx) => { late = ctx.signal; return { kind: 'continue' }; } }),
+      plugin('sync', { rcpt: () => ({ kind: 'continue', annotations: { seen: 'yes' } }) }),
+    );
+    const run = pipeline.run('rcpt', { ...rcpt(), signal: session.signal });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(waiting?.aborted).toBe(false);
+    session.abort(new Error('session ended'));
+    const outcome = await run;
+    expect(waiting?.aborted).toBe(true);
+    expect(late?.aborted).toBe(true);
+    expect((late?.reason as Error).message).toBe('session ended');
+    expect(outcome.annotations).toEqual({ seen: 'yes' });
+    expect(await metrics.registry.getSingleMetricAsString('elemta_policy_hook_duration_seconds'))
+      .toContain('elemta_policy_hook_duration_seconds_count{plugin="sync",stage="rcpt"} 1');
+  });
+
   it('treats an invalid result as a failure: a plugin cannot answer 250 to a reject', async () => {
     const { pipeline } = pipelineOf(plugin('sloppy', { rcpt: () => ({ kind: 'reject', code: 250, enhancedCode: '2.0.0', text: 'ok' }) }, { onError: 'reject' }));
     expect(await pipeline.run('rcpt', rcpt())).toMatchObject({ verdict: 'reject', reply: { code: 554, enhancedCode: '5.3.0' } });
