@@ -53,9 +53,24 @@ const ZERO: StatsCounts = { received: 0, delivered: 0, deferred: 0, bounced: 0, 
 /** The start of the UTC bucket holding `at` (ISO-8601), as ISO-8601; null for an unparseable time. */
 export const bucketStartOf = (at: string, resolution: StatsResolution): string | null => {
   const ms = Date.parse(at);
-  if (Number.isNaN(ms)) return null;
+  return Number.isNaN(ms) ? null : isoOf(bucketStartMs(ms, resolution));
+};
+
+const bucketStartMs = (ms: number, resolution: StatsResolution): number => {
   const size = BUCKET_MS[resolution];
-  return new Date(ms - (((ms % size) + size) % size)).toISOString();
+  return ms - (((ms % size) + size) % size);
+};
+
+// Events of a batch fall into a handful of buckets: each bucket's ISO string is made once, not per event.
+const isoStrings = new Map<number, string>();
+const isoOf = (ms: number): string => {
+  let iso = isoStrings.get(ms);
+  if (iso === undefined) {
+    if (isoStrings.size >= 256) isoStrings.clear();
+    iso = new Date(ms).toISOString();
+    isoStrings.set(ms, iso);
+  }
+  return iso;
 };
 
 /** The message key of an event, or null when it has none that the views accept (not a lower-case UUID, as in `messages`). */
@@ -74,9 +89,10 @@ const working = (state: StatsState): Working =>
 
 /** Adds one to `counter` at `at`, once per resolution and attribution. */
 const count = (state: Working, at: string, counter: StatsCounter, keys: readonly [StatsDimension, string][]): void => {
+  const ms = Date.parse(at);
+  if (Number.isNaN(ms)) return;
   for (const resolution of STATS_RESOLUTIONS) {
-    const bucketStart = bucketStartOf(at, resolution);
-    if (bucketStart === null) return;
+    const bucketStart = isoOf(bucketStartMs(ms, resolution));
     for (const [dimension, key] of keys) {
       const id = `${resolution}|${dimension}|${key}|${bucketStart}`;
       const cell = state.cells.get(id) ?? { resolution, dimension, key, bucketStart, counts: ZERO };

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
 
@@ -23,16 +24,6 @@ const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 const NO_ARGUMENT = new Set(['DATA', 'RSET', 'QUIT']);
 // RFC 5321 §4.1.2 esmtp-param; values may be UTF-8 (RFC 6531 §3.3)
 const PARAM = /^[A-Za-z0-9][A-Za-z0-9-]*(=[^\s=]+)?$/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-const isUtf8 = (line: Buffer): boolean => {
-  try {
-    utf8.decode(line);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** MAIL FROM / RCPT TO parameters: syntax (501) first, then support (555, RFC 5321 §4.1.1.11). */
 const checkParams = (text: string, prefix: 'MAIL FROM' | 'RCPT TO', known: ReadonlySet<string>): LineRefusal | null => {

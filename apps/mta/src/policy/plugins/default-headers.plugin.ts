@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { defaultHeadersToAdd, messageIdValue, type TagHeader } from '@elemta/domain';
+import { defaultHeadersToAdd, messageIdValue, rewritesHeadersOf, type TagHeader } from '@elemta/domain';
 import { z } from 'zod';
 import { rfc5322Date } from '../../smtp/received-header.js';
 import { definePlugin } from '../plugin-api.js';
@@ -34,6 +34,7 @@ export const defaultHeadersPlugin = definePlugin<DefaultHeadersConfig>({
     return {
       data: ({ session, args, now }) => {
         const client = session && { role: session.role, authenticated: session.authUser !== null, trustedNetwork: session.trustedNetwork };
+        if (!rewritesHeadersOf(client, config)) return undefined; // foreign mail: its header block is not even read
         const present = { messageId: args.message.headers('message-id').length > 0, date: args.message.headers('date').length > 0 };
         const missing = defaultHeadersToAdd(present, client, config);
         if (missing.length === 0) return undefined;
