@@ -113,6 +113,18 @@ describe('order and backwards pagination (Relay last/before)', () => {
     expect(page.totalCount).toBe(5);
   });
 
+  it('counts the whole filter on every page: a full one, one beyond the last row, and none matching', async () => {
+    const first = await reads.listMessages(march, { first: 5 });
+    expect(first.totalCount).toBe(5);
+    const beyond = await reads.listMessages(march, { first: 5, after: first.pageInfo.endCursor });
+    expect(beyond.edges).toEqual([]);
+    expect(beyond.totalCount).toBe(5);
+    const before = await reads.listMessages(march, { last: 5, before: first.edges[0]!.cursor });
+    expect(before.edges).toEqual([]);
+    expect(before.totalCount).toBe(5);
+    expect(await reads.listMessages({ ...march, sender: 'nobody@nowhere.test' }, { first: 5 })).toMatchObject({ edges: [], totalCount: 0 });
+  });
+
   it('gives the end of the list for last without before', async () => {
     const page = await reads.listMessages(march, { last: 2 });
     expect(pageIds(page)).toEqual(all().slice(3));

@@ -65,11 +65,15 @@ const listMessages = async (pool: pg.Pool, filter: MessageFilter, page: MessageP
   // Forwards the scan runs in list order; backwards against it from `before`, and the page is turned round after.
   const scan = newestFirst === forward ? 'DESC' : 'ASC';
   params.push(size + 1);
-  const [rows, count] = await Promise.all([
-    pool.query<MessageDbRow>(
-      `SELECT ${COLUMNS} FROM messages ${pageSql} ORDER BY received_at ${scan}, id ${scan} LIMIT $${params.length}`, params),
-    pool.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM messages ${filterSql}`, [...where.params]),
-  ]);
+  // The count rides in the page's own statement, so both come from one snapshot: a page and its totalCount never
+  // disagree (two statements could see a message committed between them). An empty page carries no count: without
+  // a cursor the same snapshot then matched nothing; beyond a cursor the count is asked for on its own.
+  const rows = await pool.query<MessageDbRow & { total: number }>(
+    `SELECT ${COLUMNS}, (SELECT count(*)::float8 FROM messages ${filterSql}) AS total
+       FROM messages ${pageSql} ORDER BY received_at ${scan}, id ${scan} LIMIT $${params.length}`, params);
+  const totalCount = rows.rows[0]?.total ?? (page.after || page.before
+    ? Number((await pool.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM messages ${filterSql}`, [...where.params])).rows[0]?.n ?? 0)
+    : 0);
   const more = rows.rows.length > size;
   const nodes = rows.rows.slice(0, size);
   if (!forward) nodes.reverse();
@@ -82,7 +86,7 @@ const listMessages = async (pool: pg.Pool, filter: MessageFilter, page: MessageP
       hasPreviousPage: forward ? Boolean(page.after) : more,
       startCursor: edges[0]?.cursor ?? null,
     },
-    totalCount: Number(count.rows[0]?.n ?? 0),
+    totalCount,
   };
 };
 
