@@ -78,6 +78,9 @@ describe('queue list', () => {
       after = page.endCursor;
     }
     expect(seen).toEqual(all);
+    const last = await reads.list({ first: 50 });
+    expect(await reads.list({ first: 2, after: last.endCursor })).toMatchObject({ rows: [], totalCount: 5, hasNextPage: false });
+    expect(await reads.list({ filter: { messageId: 'nope' }, first: 2 })).toMatchObject({ rows: [], totalCount: 0 });
     await expect(reads.list({ first: 2, after: 'bm9wZQ' })).rejects.toBeInstanceOf(DomainError);
   });
 });

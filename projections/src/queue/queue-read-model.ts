@@ -55,18 +55,20 @@ const list = async (pool: pg.Pool, args: QueueListArgs): Promise<QueuePage> => {
     conditions.push(`(q.accepted_at, q.message_id, q.recipient) > ($${n - 2}::timestamptz, $${n - 1}::uuid, $${n}::text)`);
   }
   params.push(first + 1);
-  const [page, count] = await Promise.all([
-    pool.query<ListedRow>(`SELECT ${LIST_COLUMNS} FROM ${QUEUE_FROM} ${where(conditions)}
-      ORDER BY q.accepted_at, q.message_id, q.recipient LIMIT $${params.length}`, params),
-    pool.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${QUEUE_FROM} ${where(filter.conditions)}`, [...filter.params]),
-  ]);
+  // As for messages: the count rides in the page's statement, so a page and its totalCount share one snapshot.
+  const page = await pool.query<ListedRow & { total: number }>(`SELECT ${LIST_COLUMNS},
+      (SELECT count(*)::float8 FROM ${QUEUE_FROM} ${where(filter.conditions)}) AS total
+      FROM ${QUEUE_FROM} ${where(conditions)} ORDER BY q.accepted_at, q.message_id, q.recipient LIMIT $${params.length}`, params);
+  const totalCount = page.rows[0]?.total ?? (args.after
+    ? Number((await pool.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${QUEUE_FROM} ${where(filter.conditions)}`, [...filter.params])).rows[0]?.n ?? 0)
+    : 0);
   const listed = page.rows.slice(0, first).map((r) => ({
     ...toQueueRow(r), status: r.reported_status,
     cursor: encodeQueueCursor({ acceptedAt: r.cursor_accepted_at, messageId: r.message_id, recipient: r.recipient }),
   }));
   return {
     rows: listed,
-    totalCount: Number(count.rows[0]?.n ?? 0),
+    totalCount,
     hasNextPage: page.rows.length > first,
     endCursor: listed.at(-1)?.cursor ?? null,
   };
