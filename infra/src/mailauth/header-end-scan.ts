@@ -31,15 +31,10 @@ export const headerEndScan = (parseHeaders: (buf: Buffer) => unknown) =>
         const c = chunk[i] as number;
         if (c === LF && (b1 === LF || (b1 === CR && b2 === LF))) {
           this.state = 'body';
-          if (i === chunk.length - 1) {
-            this.headerChunks.push(chunk);
-            this.headers = parseHeaders(Buffer.concat(this.headerChunks));
-            await this.messageHeaders(this.headers);
-            return;
-          }
           this.headerChunks.push(chunk.subarray(0, i + 1));
           this.headers = parseHeaders(Buffer.concat(this.headerChunks));
           await this.messageHeaders(this.headers);
+          if (i === chunk.length - 1) return; // the header section ended with this chunk: no body bytes in it
           chunk = chunk.subarray(i + 1);
           break;
         }
